@@ -1,0 +1,57 @@
+# novalite: `make run` sets everything up and boots a server; `make test`
+# runs the whole test suite. Both install what is missing first.
+
+PYTHON ?= python3
+VENV ?= $(CURDIR)/.venv
+STATE ?= $(CURDIR)/.state
+BIN := $(VENV)/bin
+APT_PACKAGES := rabbitmq-server libvirt-daemon-system libvirt-clients \
+	qemu-system-x86 qemu-utils libvirt-dev pkg-config
+STAMP := $(VENV)/.installed
+
+.PHONY: run stop test unit functional bench deps venv services sample-config clean
+
+run: venv services
+	$(BIN)/python -m novalite.tools.devrun start --state $(STATE)
+
+stop:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m novalite.tools.devrun stop --state $(STATE); fi
+
+test: venv services
+	$(BIN)/python -m pytest -q tests
+
+unit: venv
+	$(BIN)/python -m pytest -q tests/unit
+
+functional: venv services
+	$(BIN)/python -m pytest -q tests/functional
+
+bench: venv services
+	$(BIN)/python -m novalite.bench.boot --count 50
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml | deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip 'setuptools>=64' wheel
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# RabbitMQ (and libvirt's daemons, for real guests) when not running.
+services: deps
+	@bash tools/ensure-services.sh
+
+sample-config: venv
+	$(BIN)/oslo-config-generator --config-file etc/oslo-config-generator.conf
+
+clean: stop
+	rm -rf $(STATE)

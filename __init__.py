@@ -1,0 +1,1 @@
+"""novalite: a compute service suite that speaks the OpenStack Compute API v2.1."""

@@ -1,0 +1,38 @@
+"""[compute] options: the compute agent and the resources it reports."""
+
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('compute', title='Compute agent options')
+
+OPTS = [
+    cfg.FloatOpt('cpu_allocation_ratio', default=16.0, min=0.0,
+                 help='Virtual CPUs the scheduler may place per physical CPU of '
+                      'this host. Reported with the host resources.'),
+    cfg.FloatOpt('ram_allocation_ratio', default=1.5, min=0.0,
+                 help='Virtual RAM the scheduler may place per MiB of physical '
+                      'RAM of this host.'),
+    cfg.FloatOpt('disk_allocation_ratio', default=1.0, min=0.0,
+                 help='Virtual disk the scheduler may place per GiB of local '
+                      'disk of this host.'),
+    cfg.IntOpt('reserved_host_memory_mb', default=512, min=0,
+               help='MiB of host memory kept for the host itself and never '
+                    'offered to instances.'),
+    cfg.IntOpt('reserved_host_disk_mb', default=0, min=0,
+               help='MiB of instances_path disk kept for the host itself.'),
+    cfg.IntOpt('resource_update_interval', default=60, min=1,
+               help='Seconds between reports of the host resources (vCPUs, '
+                    'memory, disk from libvirt) to the conductor. Also reported '
+                    'at start.'),
+    cfg.IntOpt('sync_power_state_interval', default=60, min=1,
+               help='Seconds between comparisons of the power state of every '
+                    'instance on this host with libvirt.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: OPTS}

@@ -1,0 +1,38 @@
+"""[DEFAULT] options shared by every novalite service."""
+
+import os
+import socket
+
+from oslo_config import cfg
+
+OPTS = [
+    cfg.StrOpt('host', default=socket.gethostname(), sample_default='<hostname>',
+               help='Name of this node. Compute agents are addressed on the bus by '
+                    'this name (RPC server=<host>), and it is the service and '
+                    'compute node name shown by the API. Possible values: any '
+                    'string unique among the compute hosts of one cloud.'),
+    cfg.StrOpt('state_path', default=os.path.expanduser('~/.novalite'),
+               sample_default='$HOME/.novalite',
+               help='Top-level directory for novalite state: the default SQLite '
+                    'database, the image store and instance files live below it. '
+                    'Related options: [database] connection, '
+                    '[libvirt] instances_path, [image] store_path.'),
+    cfg.IntOpt('report_interval', default=10, min=1,
+               help='Seconds between service heartbeats written to the services '
+                    'table. Related options: service_down_time.'),
+    cfg.IntOpt('service_down_time', default=60, min=1,
+               help='Maximum seconds since the last heartbeat for a service to be '
+                    'considered up. Must be larger than report_interval. The '
+                    'scheduler places no instance on a compute host that is down.'),
+    cfg.IntOpt('rpc_call_timeout', default=60, min=1,
+               help='Seconds an RPC call waits for its answer before failing with '
+                    'a timeout. Casts do not wait.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(OPTS)
+
+
+def list_opts():
+    return {'DEFAULT': OPTS}

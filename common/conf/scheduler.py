@@ -1,0 +1,33 @@
+"""[scheduler] options: filters, weighers and retries."""
+
+from oslo_config import cfg
+
+GROUP = cfg.OptGroup('scheduler', title='Scheduler options')
+
+OPTS = [
+    cfg.IntOpt('max_attempts', default=3, min=1,
+               help='Hosts tried for one instance: the chosen host plus up to '
+                    'max_attempts - 1 alternates the compute agent can '
+                    'reschedule to when a build fails.'),
+    cfg.ListOpt('enabled_filters',
+                default=['ComputeFilter', 'RamFilter', 'DiskFilter',
+                         'CoreFilter'],
+                help='Filters a host must pass to be chosen, in order. '
+                     'Possible values: ComputeFilter (service up and enabled), '
+                     'RamFilter, DiskFilter, CoreFilter.'),
+    cfg.FloatOpt('ram_weight_multiplier', default=1.0,
+                 help='Weight of free RAM when ranking hosts. Positive values '
+                      'spread instances over hosts, negative values stack them.'),
+    cfg.IntOpt('claim_retries', default=10, min=1,
+               help='Times a resource claim is retried when another scheduler '
+                    'changed the same compute node concurrently.'),
+]
+
+
+def register_opts(conf):
+    conf.register_group(GROUP)
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: OPTS}

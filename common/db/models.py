@@ -1,0 +1,251 @@
+"""SQLAlchemy 2 models. Schema changes go through alembic migrations in
+``migrations/versions``; these classes must match the latest revision."""
+
+import datetime
+
+from sqlalchemy import (BigInteger, Boolean, DateTime, Float, ForeignKey,
+                        Index, Integer, String, Text, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import JSON
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+
+    def as_dict(self):
+        return {c.key: getattr(self, c.key) for c in self.__table__.columns}
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTime, onupdate=_now)
+
+
+class Service(TimestampMixin, Base):
+    __tablename__ = 'services'
+    __table_args__ = (UniqueConstraint('host', 'binary'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    host: Mapped[str] = mapped_column(String(255))
+    binary: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str | None] = mapped_column(String(255))
+    report_count: Mapped[int] = mapped_column(Integer, default=0)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled_reason: Mapped[str | None] = mapped_column(String(255))
+    forced_down: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seen_up: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+
+
+class ComputeNode(TimestampMixin, Base):
+    """A hypervisor. Usage is not stored: it is the sum of its allocations.
+    ``generation`` changes with every claim so concurrent claims conflict."""
+    __tablename__ = 'compute_nodes'
+    __table_args__ = (UniqueConstraint('host', 'hypervisor_hostname'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    host: Mapped[str] = mapped_column(String(255))
+    hypervisor_hostname: Mapped[str] = mapped_column(String(255))
+    hypervisor_type: Mapped[str] = mapped_column(String(64), default='QEMU')
+    hypervisor_version: Mapped[int] = mapped_column(Integer, default=0)
+    vcpus: Mapped[int] = mapped_column(Integer, default=0)
+    memory_mb: Mapped[int] = mapped_column(Integer, default=0)
+    local_gb: Mapped[int] = mapped_column(Integer, default=0)
+    reserved_host_memory_mb: Mapped[int] = mapped_column(Integer, default=0)
+    reserved_host_disk_mb: Mapped[int] = mapped_column(Integer, default=0)
+    cpu_allocation_ratio: Mapped[float] = mapped_column(Float, default=16.0)
+    ram_allocation_ratio: Mapped[float] = mapped_column(Float, default=1.5)
+    disk_allocation_ratio: Mapped[float] = mapped_column(Float, default=1.0)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Allocation(Base):
+    """Resources an instance (the consumer) holds on one compute node."""
+    __tablename__ = 'allocations'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    consumer_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    compute_node_id: Mapped[int] = mapped_column(
+        ForeignKey('compute_nodes.id'), index=True)
+    vcpus: Mapped[int] = mapped_column(Integer)
+    memory_mb: Mapped[int] = mapped_column(Integer)
+    disk_gb: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=_now)
+
+
+class Flavor(TimestampMixin, Base):
+    __tablename__ = 'flavors'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flavorid: Mapped[str] = mapped_column(String(255), unique=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    memory_mb: Mapped[int] = mapped_column(Integer)
+    vcpus: Mapped[int] = mapped_column(Integer)
+    root_gb: Mapped[int] = mapped_column(Integer, default=0)
+    ephemeral_gb: Mapped[int] = mapped_column(Integer, default=0)
+    swap: Mapped[int] = mapped_column(Integer, default=0)
+    rxtx_factor: Mapped[float] = mapped_column(Float, default=1.0)
+    is_public: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
+class FlavorExtraSpec(Base):
+    __tablename__ = 'flavor_extra_specs'
+    __table_args__ = (UniqueConstraint('flavor_id', 'key'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flavor_id: Mapped[int] = mapped_column(
+        ForeignKey('flavors.id', ondelete='CASCADE'))
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str | None] = mapped_column(String(255))
+
+
+class FlavorProject(Base):
+    __tablename__ = 'flavor_projects'
+    __table_args__ = (UniqueConstraint('flavor_id', 'project_id'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flavor_id: Mapped[int] = mapped_column(
+        ForeignKey('flavors.id', ondelete='CASCADE'))
+    project_id: Mapped[str] = mapped_column(String(255))
+
+
+class Instance(TimestampMixin, Base):
+    """A server. Soft-deleted: ``deleted`` is 0 while it lives and its id
+    afterwards, so a deleted server answers 404 but its history stays."""
+    __tablename__ = 'instances'
+    __table_args__ = (Index('instances_project_deleted_idx',
+                            'project_id', 'deleted'),
+                      Index('instances_host_deleted_idx', 'host', 'deleted'))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    display_description: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(255))
+    image_ref: Mapped[str | None] = mapped_column(String(255))
+    flavor: Mapped[dict] = mapped_column(JSON)   # snapshot at boot
+    host: Mapped[str | None] = mapped_column(String(255))
+    node: Mapped[str | None] = mapped_column(String(255))
+    vm_state: Mapped[str | None] = mapped_column(String(255))
+    task_state: Mapped[str | None] = mapped_column(String(255))
+    power_state: Mapped[int] = mapped_column(Integer, default=0)
+    availability_zone: Mapped[str | None] = mapped_column(String(255))
+    key_name: Mapped[str | None] = mapped_column(String(255))
+    reservation_id: Mapped[str | None] = mapped_column(String(255))
+    launch_index: Mapped[int] = mapped_column(Integer, default=0)
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    config_drive: Mapped[str] = mapped_column(String(255), default='')
+    access_ip_v4: Mapped[str | None] = mapped_column(String(39))
+    access_ip_v6: Mapped[str | None] = mapped_column(String(39))
+    disk_config: Mapped[str] = mapped_column(String(16), default='MANUAL')
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_by: Mapped[str | None] = mapped_column(String(16))
+    user_data: Mapped[str | None] = mapped_column(Text)
+    metadata_: Mapped[dict] = mapped_column('metadata', JSON, default=dict)
+    security_groups: Mapped[list] = mapped_column(JSON, default=list)
+    launched_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    terminated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    deleted_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+    deleted: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InstanceFault(Base):
+    __tablename__ = 'instance_faults'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    code: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str] = mapped_column(String(255))
+    details: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=_now)
+
+
+class InstanceAction(Base):
+    __tablename__ = 'instance_actions'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(255))
+    request_id: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(255))
+    message: Mapped[str | None] = mapped_column(String(255))
+    start_time: Mapped[datetime.datetime] = mapped_column(DateTime, default=_now)
+    finish_time: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+
+
+class InstanceActionEvent(Base):
+    __tablename__ = 'instance_actions_events'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(
+        ForeignKey('instance_actions.id', ondelete='CASCADE'), index=True)
+    event: Mapped[str] = mapped_column(String(255))
+    result: Mapped[str | None] = mapped_column(String(255))
+    traceback: Mapped[str | None] = mapped_column(Text)
+    host: Mapped[str | None] = mapped_column(String(255))
+    start_time: Mapped[datetime.datetime] = mapped_column(DateTime, default=_now)
+    finish_time: Mapped[datetime.datetime | None] = mapped_column(DateTime)
+
+
+class RequestSpec(Base):
+    """What the scheduler needs to place (or re-place) an instance."""
+    __tablename__ = 'request_specs'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    spec: Mapped[dict] = mapped_column(JSON)
+
+
+class Image(TimestampMixin, Base):
+    """A Glance v2-style image record; bits live in the image store."""
+    __tablename__ = 'images'
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    owner: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(30), default='queued')
+    visibility: Mapped[str] = mapped_column(String(20), default='shared')
+    disk_format: Mapped[str | None] = mapped_column(String(20))
+    container_format: Mapped[str | None] = mapped_column(String(20))
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    virtual_size: Mapped[int | None] = mapped_column(BigInteger)
+    checksum: Mapped[str | None] = mapped_column(String(32))
+    os_hash_algo: Mapped[str | None] = mapped_column(String(64))
+    os_hash_value: Mapped[str | None] = mapped_column(String(128))
+    min_disk: Mapped[int] = mapped_column(Integer, default=0)
+    min_ram: Mapped[int] = mapped_column(Integer, default=0)
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    properties: Mapped[dict] = mapped_column(JSON, default=dict)
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Network(TimestampMixin, Base):
+    __tablename__ = 'networks'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    cidr: Mapped[str] = mapped_column(String(43))
+    project_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class Port(Base):
+    """A fixed IP of an instance on a network; unique per network."""
+    __tablename__ = 'ports'
+    __table_args__ = (UniqueConstraint('network_id', 'address'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey('networks.id'), index=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    address: Mapped[str] = mapped_column(String(39))
+    mac_address: Mapped[str] = mapped_column(String(17))
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=_now)
+
+
+class SecurityGroup(Base):
+    __tablename__ = 'security_groups'
+    __table_args__ = (UniqueConstraint('name', 'project_id'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(255))

@@ -1,0 +1,85 @@
+"""The one façade over oslo.messaging: transport, the serializer that carries
+the request context across hops, RPC clients and servers. Nothing else in
+novalite imports oslo.messaging."""
+
+import oslo_messaging as messaging
+from oslo_messaging.rpc import dispatcher
+from oslo_serialization import jsonutils
+
+from novalite.common import context as nl_context
+
+EXCHANGE = 'novalite'
+
+_TRANSPORTS = {}
+
+# Exceptions raised by our managers travel back to callers by name; only
+# these modules may be re-raised on the client side.
+ALLOWED_EXMODS = ['novalite.common.exception']
+
+RemoteError = messaging.RemoteError
+MessagingTimeout = messaging.MessagingTimeout
+MessagingException = messaging.MessagingException
+ExpectedException = messaging.ExpectedException
+
+
+def set_defaults(conf, transport_url):
+    """Register oslo.messaging's options and point it at a broker."""
+    messaging.set_transport_defaults(EXCHANGE)
+    # Register transport_url now (get_rpc_transport would do it later) so
+    # config files and set_default see it.
+    conf.register_opts(messaging.transport._transport_opts)
+    conf.set_default('transport_url', transport_url)
+
+
+def get_transport(conf):
+    """One RPC transport per (config, URL) in a process."""
+    key = (id(conf), conf.transport_url)
+    if key not in _TRANSPORTS:
+        _TRANSPORTS[key] = messaging.get_rpc_transport(
+            conf, allowed_remote_exmods=ALLOWED_EXMODS)
+    return _TRANSPORTS[key]
+
+
+def cleanup():
+    for transport in _TRANSPORTS.values():
+        transport.cleanup()
+    _TRANSPORTS.clear()
+
+
+class RequestContextSerializer(messaging.Serializer):
+    """JSON-safe payloads plus our RequestContext on both ends."""
+
+    def serialize_entity(self, context, entity):
+        return jsonutils.to_primitive(entity, convert_instances=True)
+
+    def deserialize_entity(self, context, entity):
+        return entity
+
+    def serialize_context(self, context):
+        return context.to_dict()
+
+    def deserialize_context(self, context):
+        return nl_context.RequestContext.from_dict(context)
+
+
+def get_client(conf, topic, version, server=None, version_cap=None):
+    """An RPC client for ``topic``; ``server`` pins it to one host."""
+    target = messaging.Target(topic=topic, version=version, server=server)
+    return messaging.get_rpc_client(
+        get_transport(conf), target, version_cap=version_cap,
+        serializer=RequestContextSerializer(), timeout=conf.rpc_call_timeout)
+
+
+def get_server(conf, topic, server, version, endpoints):
+    """A threading-executor RPC server for ``endpoints`` on ``topic``,
+    reachable both as the topic's pool and directly as ``server``."""
+    target = messaging.Target(topic=topic, server=server, version=version)
+    return messaging.get_rpc_server(
+        get_transport(conf), target, endpoints, executor='threading',
+        serializer=RequestContextSerializer(),
+        access_policy=dispatcher.DefaultRPCAccessPolicy)
+
+
+def expected_exceptions(*exceptions):
+    """Mark manager exceptions as expected (no traceback logged server-side)."""
+    return messaging.expected_exceptions(*exceptions)

@@ -1,0 +1,115 @@
+"""Client side of the conductor RPC API (topic ``novalite-conductor``).
+
+The conductor orchestrates builds and is the compute agent's only way to
+the database: every state change a compute agent makes goes through here.
+
+Version history:
+
+    1.0 - Initial: schedule_and_build_instances, build_instances,
+          instance_update, instance_fault_create, instance_destroy,
+          instance_get_all_by_host, action_event_start, action_event_finish,
+          compute_node_update, service_heartbeat.
+"""
+
+from novalite.common import rpc
+
+TOPIC = 'novalite-conductor'
+RPC_API_VERSION = '1.0'
+
+
+class ConductorAPI:
+
+    def __init__(self, conf):
+        self.client = rpc.get_client(conf, TOPIC, RPC_API_VERSION)
+
+    def _cctxt(self):
+        return self.client.prepare(version='1.0')
+
+    # -- build orchestration (casts) -------------------------------------
+    def schedule_and_build_instances(self, ctxt, instance_uuids,
+                                     request_spec, admin_password=None,
+                                     requested_networks=None):
+        """Schedule and start building the given (already written) instances.
+
+        :param instance_uuids: the instances the API wrote, in launch order.
+        :param request_spec: dict (see doc/architecture.md, "request spec").
+        :param admin_password: password to inject, or None.
+        :param requested_networks: list of port dicts allocated by the API.
+        """
+        self._cctxt().cast(ctxt, 'schedule_and_build_instances',
+                           instance_uuids=instance_uuids,
+                           request_spec=request_spec,
+                           admin_password=admin_password,
+                           requested_networks=requested_networks)
+
+    def build_instances(self, ctxt, instance, request_spec, host_list,
+                        failed_host, reason):
+        """Reschedule a failed build to the next alternate in ``host_list``.
+
+        :param instance: the instance dict as the compute agent saw it.
+        :param host_list: remaining selections (dicts), best first.
+        :param failed_host: host whose build failed (its claim is dropped).
+        :param reason: why it failed, recorded in the fault if none is left.
+        """
+        self._cctxt().cast(ctxt, 'build_instances', instance=instance,
+                           request_spec=request_spec, host_list=host_list,
+                           failed_host=failed_host, reason=reason)
+
+    # -- database proxy for compute agents (calls) ------------------------
+    def instance_update(self, ctxt, instance_uuid, updates,
+                        expected_task_state=None):
+        """Update an instance and return it as a dict.
+
+        :param expected_task_state: a task state or list of them; when given
+            and the row's task_state differs, nothing is written.
+        :raises: InstanceNotFound, UnexpectedTaskState
+        """
+        kw = dict(instance_uuid=instance_uuid, updates=updates)
+        if expected_task_state is not None:
+            kw['expected_task_state'] = expected_task_state
+        return self._cctxt().call(ctxt, 'instance_update', **kw)
+
+    def instance_fault_create(self, ctxt, instance_uuid, code, message,
+                              details=None, host=None):
+        """Record a fault shown in the server's ``fault`` while in ERROR."""
+        return self._cctxt().call(ctxt, 'instance_fault_create',
+                                  instance_uuid=instance_uuid, code=code,
+                                  message=message, details=details, host=host)
+
+    def instance_destroy(self, ctxt, instance_uuid):
+        """Mark the instance deleted and free its allocation and ports."""
+        return self._cctxt().call(ctxt, 'instance_destroy',
+                                  instance_uuid=instance_uuid)
+
+    def instance_get_all_by_host(self, ctxt, host):
+        """Live instances (dicts) placed on ``host``."""
+        return self._cctxt().call(ctxt, 'instance_get_all_by_host', host=host)
+
+    def action_event_start(self, ctxt, instance_uuid, event, host=None):
+        """Open an event of the instance's action for this request id."""
+        return self._cctxt().call(ctxt, 'action_event_start',
+                                  instance_uuid=instance_uuid, event=event,
+                                  host=host)
+
+    def action_event_finish(self, ctxt, instance_uuid, event, result,
+                            traceback=None):
+        """Close an event with ``Success`` or ``Error``."""
+        return self._cctxt().call(ctxt, 'action_event_finish',
+                                  instance_uuid=instance_uuid, event=event,
+                                  result=result, traceback=traceback)
+
+    def compute_node_update(self, ctxt, host, nodename, resources):
+        """Create or update this host's compute node from its report.
+
+        :param resources: dict with vcpus, memory_mb, local_gb,
+            hypervisor_type, hypervisor_version, reserved_host_memory_mb,
+            reserved_host_disk_mb and the three allocation ratios.
+        :returns: the compute node dict (with its uuid).
+        """
+        return self._cctxt().call(ctxt, 'compute_node_update', host=host,
+                                  nodename=nodename, resources=resources)
+
+    def service_heartbeat(self, ctxt, host, binary, topic):
+        """Create the service row if missing and mark it seen up now."""
+        return self._cctxt().call(ctxt, 'service_heartbeat', host=host,
+                                  binary=binary, topic=topic)

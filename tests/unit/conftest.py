@@ -1,0 +1,48 @@
+"""Unit test fixtures: the global CONF parsed once, a fresh SQLite database
+per test (real SQL through the same migrations), the fake:// RPC transport."""
+
+import pytest
+
+from novalite.common import config
+from novalite.common import context as nl_context
+from novalite.common.conf import CONF
+from novalite.common.db import migration
+
+_PARSED = []
+
+
+@pytest.fixture
+def conf(tmp_path):
+    if not _PARSED:
+        config.parse_args([], conf=CONF)
+        _PARSED.append(True)
+    CONF.set_override('state_path', str(tmp_path))
+    CONF.set_override('transport_url', 'fake:/')
+    CONF.set_override('host', 'unit-host')
+    yield CONF
+    CONF.clear_override('state_path')
+    CONF.clear_override('transport_url')
+    CONF.clear_override('host')
+    CONF.reset()
+
+
+@pytest.fixture
+def db(conf, tmp_path):
+    """A migrated SQLite database in tmp_path, configured process-wide."""
+    conf.set_override('connection',
+                      'sqlite:///' + str(tmp_path / 'unit.sqlite'),
+                      group='database')
+    migration.db_sync(conf)
+    yield conf
+    conf.clear_override('connection', group='database')
+
+
+@pytest.fixture
+def ctx():
+    return nl_context.RequestContext(user_id='alice', project_id='p1',
+                                     roles=['member'])
+
+
+@pytest.fixture
+def admin_ctx():
+    return nl_context.get_admin_context()
