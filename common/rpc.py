@@ -2,11 +2,18 @@
 the request context across hops, RPC clients and servers. Nothing else in
 novalite imports oslo.messaging."""
 
-import oslo_messaging as messaging
-from oslo_messaging.rpc import dispatcher
-from oslo_serialization import jsonutils
+from oslo_service import backend as service_backend
 
-from novalite.common import context as nl_context
+# oslo.messaging imports oslo.service, whose default backend is eventlet
+# (deprecated upstream); choose the threading backend before that import.
+if service_backend._cached_backend_type is None:
+    service_backend.init_backend(service_backend.BackendType.THREADING)
+
+import oslo_messaging as messaging  # noqa: E402
+from oslo_messaging.rpc import dispatcher  # noqa: E402
+from oslo_serialization import jsonutils  # noqa: E402
+
+from novalite.common import context as nl_context  # noqa: E402
 
 EXCHANGE = 'novalite'
 
@@ -71,13 +78,19 @@ def get_client(conf, topic, version, server=None, version_cap=None):
 
 
 def get_server(conf, topic, server, version, endpoints):
-    """A threading-executor RPC server for ``endpoints`` on ``topic``,
-    reachable both as the topic's pool and directly as ``server``."""
+    """An RPC server for ``endpoints`` on ``topic``, reachable both as the
+    topic's pool and directly as ``server``. The executor is oslo.messaging's
+    threading one (its default now that eventlet is deprecated)."""
     target = messaging.Target(topic=topic, server=server, version=version)
     return messaging.get_rpc_server(
-        get_transport(conf), target, endpoints, executor='threading',
+        get_transport(conf), target, endpoints,
         serializer=RequestContextSerializer(),
         access_policy=dispatcher.DefaultRPCAccessPolicy)
+
+
+def target(version):
+    """The RPC target a manager declares (its API version)."""
+    return messaging.Target(version=version)
 
 
 def expected_exceptions(*exceptions):

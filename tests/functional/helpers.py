@@ -1,0 +1,64 @@
+"""Polling and inspection helpers for the functional tests."""
+
+import time
+
+from novalite.common import config
+from novalite.common import context as nl_context
+from novalite.common import exception
+from novalite.compute import rpcapi as compute_rpcapi
+
+POLL = 0.05
+
+
+def wait_status(cloud, server_id, status, timeout=60):
+    deadline = time.time() + timeout
+    server = None
+    while time.time() < deadline:
+        rsp = cloud.http('GET', '/servers/%s' % server_id)
+        assert rsp.status_code == 200, rsp.text
+        server = rsp.json()['server']
+        if server['status'] == status:
+            return server
+        if server['status'] == 'ERROR' and status != 'ERROR':
+            raise AssertionError('server went to ERROR: %s' % server)
+        time.sleep(POLL)
+    raise AssertionError('server %s not %s after %ss: %s\n%s' % (
+        server_id, status, timeout, server, cloud.local.logs()))
+
+
+def wait_gone(cloud, server_id, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cloud.http('GET', '/servers/%s' % server_id).status_code == 404:
+            return
+        time.sleep(POLL)
+    raise AssertionError('server %s still there after %ss' % (server_id,
+                                                              timeout))
+
+
+def diagnostics(cloud, server_id):
+    rsp = cloud.http('GET', '/servers/%s/diagnostics' % server_id)
+    assert rsp.status_code == 200, rsp.text
+    return rsp.json()
+
+
+def instance_record(cloud, server_id):
+    (row,) = cloud.rows("SELECT id, uuid, host FROM instances "
+                        "WHERE uuid = '%s'" % server_id)
+    return {'id': row[0], 'uuid': row[1], 'host': row[2]}
+
+
+def compute_api(cloud):
+    """A compute RPC client on the cloud's broker vhost."""
+    conf = config.parse_args(['--config-file', cloud.local.conf_file])
+    return compute_rpcapi.ComputeAPI(conf)
+
+
+def domain_exists(cloud, instance):
+    """Ask the instance's compute agent, over RPC, whether its domain exists."""
+    try:
+        compute_api(cloud).get_diagnostics(nl_context.get_admin_context(),
+                                           instance)
+    except exception.InstanceNotFound:
+        return False
+    return True

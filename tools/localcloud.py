@@ -1,0 +1,324 @@
+"""A whole novalite cloud on this machine: config, database, RabbitMQ vhost
+and the four services as separate OS processes. Used by `make run`, the
+functional tests and the benchmarks, so all three run the same way."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+
+import sqlalchemy
+
+SERVICES = ('conductor', 'scheduler', 'api')
+RABBIT = 'rabbit://guest:guest@127.0.0.1:5672/'
+
+
+def bin_path(name):
+    """A console script of the interpreter's environment (the venv)."""
+    return os.path.join(os.path.dirname(sys.executable), name)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def rabbitmqctl(*args):
+    proc = subprocess.run(['rabbitmqctl', *args], capture_output=True,
+                          text=True, timeout=60)
+    if proc.returncode != 0:
+        raise RuntimeError('rabbitmqctl %s failed: %s' % (
+            ' '.join(args), proc.stderr.strip() or proc.stdout.strip()))
+
+
+class Database:
+    """A database for one cloud: a SQLite file, or a fresh database on the
+    local MariaDB / PostgreSQL server, dropped again by ``drop()``."""
+
+    SERVERS = {
+        'mysql': 'mysql+pymysql://root@127.0.0.1:3306',
+        'postgresql': 'postgresql+psycopg2://postgres@127.0.0.1:5432',
+    }
+
+    def __init__(self, backend, state_dir, name=None):
+        self.backend = backend
+        self.name = name or 'novalite_%s' % uuid.uuid4().hex[:10]
+        if backend == 'sqlite':
+            self.url = 'sqlite:///' + os.path.join(state_dir,
+                                                   'novalite.sqlite')
+        else:
+            self.url = '%s/%s' % (self.SERVERS[backend], self.name)
+
+    def _admin_engine(self):
+        base = self.SERVERS[self.backend]
+        admin_db = 'postgres' if self.backend == 'postgresql' else 'test'
+        return sqlalchemy.create_engine('%s/%s' % (base, admin_db),
+                                        isolation_level='AUTOCOMMIT')
+
+    def create(self):
+        if self.backend == 'sqlite':
+            return
+        try:
+            engine = self._admin_engine()
+            with engine.connect() as conn:
+                conn.exec_driver_sql('CREATE DATABASE %s' % self.name)
+            engine.dispose()
+        except sqlalchemy.exc.OperationalError as exc:
+            raise RuntimeError('the %s server at %s is not reachable: %s' % (
+                self.backend, self.SERVERS[self.backend], exc)) from exc
+
+    def drop(self):
+        if self.backend == 'sqlite':
+            return
+        engine = self._admin_engine()
+        with engine.connect() as conn:
+            if self.backend == 'postgresql':
+                conn.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = '%s'" % self.name)
+            conn.exec_driver_sql('DROP DATABASE IF EXISTS %s' % self.name)
+        engine.dispose()
+
+
+class LocalCloud:
+    """Config, processes and readiness of one local cloud in ``state_dir``."""
+
+    def __init__(self, state_dir, db_url, compute_hosts=('compute1',),
+                 api_port=None, vhost=None,
+                 libvirt_uri='test:///default', virt_type='qemu',
+                 extra_conf=None):
+        self.state_dir = os.path.abspath(state_dir)
+        self.db_url = db_url
+        self.compute_hosts = list(compute_hosts)
+        self.api_port = api_port or free_port()
+        self.vhost = vhost
+        self.libvirt_uri = libvirt_uri
+        self.virt_type = virt_type
+        self.extra_conf = extra_conf or {}
+        self.conf_file = os.path.join(self.state_dir, 'novalite.conf')
+        self.log_dir = os.path.join(self.state_dir, 'logs')
+        self.pid_dir = os.path.join(self.state_dir, 'pids')
+        self.procs = {}
+
+    @property
+    def transport_url(self):
+        return RABBIT + (self.vhost or '')
+
+    @property
+    def endpoint(self):
+        return 'http://127.0.0.1:%d' % self.api_port
+
+    # -- set up ------------------------------------------------------------
+    def write_config(self):
+        for path in (self.state_dir, self.log_dir, self.pid_dir):
+            os.makedirs(path, exist_ok=True)
+        sections = {
+            'DEFAULT': {'state_path': self.state_dir,
+                        'transport_url': self.transport_url,
+                        'report_interval': '2', 'service_down_time': '20',
+                        'rpc_call_timeout': '30'},
+            'database': {'connection': self.db_url},
+            'api': {'port': str(self.api_port)},
+            'libvirt': {'connection_uri': self.libvirt_uri,
+                        'virt_type': self.virt_type},
+            'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': '0'},
+        }
+        for group, values in self.extra_conf.items():
+            sections.setdefault(group, {}).update(values)
+        with open(self.conf_file, 'w') as out:
+            for group, values in sections.items():
+                out.write('[%s]\n' % group)
+                for key, value in values.items():
+                    out.write('%s = %s\n' % (key, value))
+                out.write('\n')
+        for host in self.compute_hosts:
+            with open(self._host_conf(host), 'w') as out:
+                out.write('[DEFAULT]\nhost = %s\n' % host)
+
+    def _host_conf(self, host):
+        return os.path.join(self.state_dir, 'compute-%s.conf' % host)
+
+    def ensure_vhost(self):
+        if self.vhost:
+            rabbitmqctl('add_vhost', self.vhost)
+            rabbitmqctl('set_permissions', '-p', self.vhost, 'guest',
+                        '.*', '.*', '.*')
+
+    def delete_vhost(self):
+        if self.vhost:
+            rabbitmqctl('delete_vhost', self.vhost)
+
+    def manage(self, *args):
+        proc = subprocess.run(
+            [bin_path('novalite-manage'), '--config-file', self.conf_file,
+             *args], capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            raise RuntimeError('novalite-manage %s failed:\n%s%s' % (
+                ' '.join(args), proc.stdout, proc.stderr))
+        return proc.stdout
+
+    # -- processes -----------------------------------------------------------
+    def _commands(self):
+        base = ['--config-file', self.conf_file]
+        cmds = {name: [bin_path('novalite-' + name)] + base
+                for name in SERVICES}
+        for host in self.compute_hosts:
+            cmds['compute-' + host] = ([bin_path('novalite-compute')] + base
+                                       + ['--config-file',
+                                          self._host_conf(host)])
+        return cmds
+
+    def start(self, names=None):
+        for name, cmd in self._commands().items():
+            if names and name not in names:
+                continue
+            log = open(os.path.join(self.log_dir, name + '.log'), 'ab')
+            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+            log.close()
+            self.procs[name] = proc
+            with open(os.path.join(self.pid_dir, name + '.pid'), 'w') as out:
+                out.write(str(proc.pid))
+
+    def pids(self):
+        """Pids of this state dir's services, from the pid files."""
+        found = {}
+        if not os.path.isdir(self.pid_dir):
+            return found
+        for fname in os.listdir(self.pid_dir):
+            with open(os.path.join(self.pid_dir, fname)) as src:
+                pid = int(src.read().strip() or 0)
+            if pid and _alive(pid):
+                found[fname[:-4]] = pid
+            else:
+                os.unlink(os.path.join(self.pid_dir, fname))
+        return found
+
+    def stop(self, names=None, timeout=15):
+        """SIGTERM (the services drain), then SIGKILL after ``timeout``."""
+        targets = {n: p for n, p in self.pids().items()
+                   if not names or n in names}
+        for pid in targets.values():
+            _signal(pid, signal.SIGTERM)
+        deadline = time.time() + timeout
+        for name, pid in targets.items():
+            while _alive(pid) and time.time() < deadline:
+                proc = self.procs.get(name)
+                if proc is not None and proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+            if _alive(pid):
+                _signal(pid, signal.SIGKILL)
+            if name in self.procs:
+                self.procs.pop(name).wait(timeout=5)
+            pidfile = os.path.join(self.pid_dir, name + '.pid')
+            if os.path.exists(pidfile):
+                os.unlink(pidfile)
+
+    def logs(self, tail=40):
+        out = []
+        for fname in sorted(os.listdir(self.log_dir)):
+            with open(os.path.join(self.log_dir, fname), errors='replace') as src:
+                lines = src.readlines()[-tail:]
+            out.append('==> %s <==\n%s' % (fname, ''.join(lines)))
+        return '\n'.join(out)
+
+    # -- readiness -------------------------------------------------------------
+    def wait_ready(self, timeout=60):
+        """Until the API answers and every service has beaten and every compute
+        host has reported its node: then a boot can be scheduled."""
+        engine = sqlalchemy.create_engine(self.db_url)
+        want = {('novalite-conductor', None), ('novalite-scheduler', None),
+                ('novalite-api', None)}
+        want |= {('novalite-compute', h) for h in self.compute_hosts}
+        deadline = time.time() + timeout
+        missing = want
+        try:
+            while time.time() < deadline:
+                self._check_running()
+                with engine.connect() as conn:
+                    rows = conn.exec_driver_sql(
+                        'SELECT "binary", host FROM services'
+                        if engine.dialect.name != 'mysql' else
+                        'SELECT `binary`, host FROM services').fetchall()
+                    nodes = {r[0] for r in conn.exec_driver_sql(
+                        'SELECT host FROM compute_nodes').fetchall()}
+                seen = {(b, h) for b, h in rows} | {(b, None) for b, _ in rows}
+                missing = want - seen
+                missing |= {('compute node', h) for h in self.compute_hosts
+                            if h not in nodes}
+                if not missing and self._api_up():
+                    return
+                time.sleep(0.1)
+        finally:
+            engine.dispose()
+        raise RuntimeError('cloud not ready after %ss, missing %s\n%s' % (
+            timeout, sorted(map(str, missing)), self.logs()))
+
+    def _check_running(self):
+        for name, proc in self.procs.items():
+            if proc.poll() is not None:
+                raise RuntimeError('service %s exited with %s\n%s' % (
+                    name, proc.returncode, self.logs()))
+
+    def _api_up(self):
+        try:
+            with urllib.request.urlopen(self.endpoint + '/', timeout=2) as rsp:
+                return rsp.status in (200, 300)
+        except OSError as exc:
+            return getattr(exc, 'code', None) == 300
+
+    # -- client configuration -----------------------------------------------------
+    def cloud_config(self):
+        """openstacksdk cloud dict: no auth, endpoints pointing at our API."""
+        return {
+            'auth_type': 'none',
+            'compute_endpoint_override': self.endpoint + '/v2.1',
+            'image_endpoint_override': self.endpoint + '/image',
+            'region_name': 'RegionOne',
+        }
+
+    def write_clouds_yaml(self, path, name='novalite'):
+        """Add or replace the ``name`` cloud in a clouds.yaml (JSON is YAML)."""
+        clouds = {}
+        if os.path.exists(path):
+            try:
+                import yaml
+                with open(path) as src:
+                    clouds = yaml.safe_load(src) or {}
+            except Exception:  # noqa: BLE001 -- unreadable: start afresh
+                clouds = {}
+        clouds.setdefault('clouds', {})[name] = self.cloud_config()
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w') as out:
+            json.dump(clouds, out, indent=2)
+            out.write('\n')
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child counts as gone.
+    try:
+        with open('/proc/%d/stat' % pid) as src:
+            return src.read().split(') ')[1][0] != 'Z'
+    except OSError:
+        return False
+
+
+def _signal(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
