@@ -1,0 +1,90 @@
+"""Conductor service: build orchestration (conductor/build.py) and the
+compute agents' only path to the database."""
+
+from novalite.common.db import instances as instances_db
+from novalite.common.db import placement
+from novalite.common.db import services as services_db
+from novalite.common import exception
+from novalite.common import rpc
+from novalite.compute import rpcapi as compute_rpcapi
+from novalite.conductor import build
+from novalite.conductor import rpcapi
+from novalite.scheduler import rpcapi as scheduler_rpcapi
+
+# Exceptions a caller handles itself; not server errors worth a traceback.
+_EXPECTED = (exception.InstanceNotFound, exception.UnexpectedTaskState,
+             exception.ComputeNodeNotFound, exception.NoValidHost)
+_UNSET = object()
+
+
+class ConductorManager:
+    """RPC endpoint of ``novalite-conductor`` (API version
+    ``RPC_API_VERSION``, see conductor/rpcapi.py for each method's
+    contract)."""
+
+    RPC_API_VERSION = rpcapi.RPC_API_VERSION
+    target = rpc.target(RPC_API_VERSION)
+
+    def __init__(self, conf, scheduler_client=None, compute_client=None):
+        self.conf = conf
+        self.scheduler_client = (scheduler_client
+                                 or scheduler_rpcapi.SchedulerAPI(conf))
+        self.compute_client = (compute_client
+                               or compute_rpcapi.ComputeAPI(conf))
+
+    # -- build orchestration (casts) -----------------------------------------
+    def schedule_and_build_instances(self, ctxt, instance_uuids,
+                                     request_spec, admin_password=None,
+                                     requested_networks=None):
+        build.schedule_and_build_instances(
+            ctxt, self.scheduler_client, self.compute_client,
+            instance_uuids, request_spec, admin_password=admin_password,
+            requested_networks=requested_networks)
+
+    def build_instances(self, ctxt, instance, request_spec, host_list,
+                        failed_host, reason):
+        build.reschedule(ctxt, self.compute_client, instance, request_spec,
+                         host_list, failed_host, reason,
+                         claim_retries=self.conf.scheduler.claim_retries)
+
+    # -- database proxy for compute agents (calls) ---------------------------
+    @rpc.expected_exceptions(*_EXPECTED)
+    def instance_update(self, ctxt, instance_uuid, updates,
+                        expected_task_state=_UNSET):
+        """:raises: InstanceNotFound, UnexpectedTaskState"""
+        expected = (None if expected_task_state is _UNSET
+                    else expected_task_state)
+        return instances_db.update(ctxt, instance_uuid, updates,
+                                   expected_task_state=expected)
+
+    @rpc.expected_exceptions(*_EXPECTED)
+    def instance_fault_create(self, ctxt, instance_uuid, code, message,
+                              details=None, host=None):
+        return instances_db.fault_create(ctxt, instance_uuid, code, message,
+                                         details=details, host=host)
+
+    @rpc.expected_exceptions(*_EXPECTED)
+    def instance_destroy(self, ctxt, instance_uuid):
+        """:raises: InstanceNotFound"""
+        return instances_db.destroy(ctxt, instance_uuid)
+
+    def instance_get_all_by_host(self, ctxt, host):
+        return instances_db.get_all_by_host(ctxt, host)
+
+    @rpc.expected_exceptions(*_EXPECTED)
+    def action_event_start(self, ctxt, instance_uuid, event, host=None):
+        return instances_db.action_event_start(
+            ctxt, instance_uuid, ctxt.request_id, event, host=host)
+
+    @rpc.expected_exceptions(*_EXPECTED)
+    def action_event_finish(self, ctxt, instance_uuid, event, result,
+                            traceback=None):
+        return instances_db.action_event_finish(
+            ctxt, instance_uuid, ctxt.request_id, event, result,
+            traceback=traceback)
+
+    def compute_node_update(self, ctxt, host, nodename, resources):
+        return placement.compute_node_upsert(ctxt, host, nodename, resources)
+
+    def service_heartbeat(self, ctxt, host, binary, topic):
+        return services_db.heartbeat(ctxt, host, binary, topic)

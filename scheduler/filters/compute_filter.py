@@ -1,0 +1,9 @@
+"""ComputeFilter: only hosts whose compute service is up and enabled."""
+
+from novalite.scheduler.filters import base
+
+
+class ComputeFilter(base.BaseHostFilter):
+
+    def host_passes(self, host, spec):
+        return host.service_up and not host.service_disabled

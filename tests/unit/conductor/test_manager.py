@@ -1,0 +1,95 @@
+"""The conductor endpoint driven through its real RPC client over the
+fake:// transport, so argument names must match conductor/rpcapi.py."""
+
+import pytest
+
+from novalite.common.db import instances as instances_db
+from novalite.common.db import placement
+from novalite.common.db import services as services_db
+from novalite.common import exception
+from novalite.common import rpc
+from novalite.common import states
+from novalite.conductor import manager
+from novalite.conductor import rpcapi
+from novalite.tests.unit.conductor import test_build
+from novalite.tests.unit.scheduler import fakes
+
+
+@pytest.fixture
+def compute():
+    return test_build.RecordingCompute()
+
+
+@pytest.fixture
+def conductor(db, compute):
+    mgr = manager.ConductorManager(
+        db, scheduler_client=test_build.LocalScheduler(db),
+        compute_client=compute)
+    server = rpc.get_server(db, rpcapi.TOPIC, db.host,
+                            rpcapi.RPC_API_VERSION, [mgr])
+    server.start()
+    yield rpcapi.ConductorAPI(db)
+    server.stop()
+    server.wait()
+
+
+def test_instance_update_checks_expected_task_state(conductor, ctx):
+    (uuid,), _spec = test_build._boot(ctx)
+    with pytest.raises(exception.UnexpectedTaskState):
+        conductor.instance_update(ctx, uuid, {'task_state': 'spawning'},
+                                  expected_task_state='networking')
+    inst = conductor.instance_update(ctx, uuid,
+                                     {'task_state': states.NETWORKING},
+                                     expected_task_state=states.SCHEDULING)
+    assert inst['task_state'] == states.NETWORKING
+    # Without expected_task_state nothing is checked.
+    inst = conductor.instance_update(ctx, uuid, {'vm_state': states.ACTIVE})
+    assert inst['vm_state'] == states.ACTIVE
+    with pytest.raises(exception.InstanceNotFound):
+        conductor.instance_update(ctx, 'nope', {'vm_state': 'active'})
+
+
+def test_fault_destroy_and_list_by_host(conductor, ctx):
+    (uuid,), _spec = test_build._boot(ctx)
+    conductor.instance_update(ctx, uuid, {'host': 'h9'})
+    assert [i['uuid'] for i in
+            conductor.instance_get_all_by_host(ctx, 'h9')] == [uuid]
+    conductor.instance_fault_create(ctx, uuid, 500, 'spawn failed',
+                                    details='trace', host='h9')
+    fault = instances_db.get_latest_faults(ctx, [uuid])[uuid]
+    assert (fault['message'], fault['host']) == ('spawn failed', 'h9')
+    conductor.instance_destroy(ctx, uuid)
+    assert conductor.instance_get_all_by_host(ctx, 'h9') == []
+
+
+def test_action_events_use_request_id(conductor, ctx):
+    (uuid,), _spec = test_build._boot(ctx)
+    conductor.action_event_start(ctx, uuid, 'compute_build_and_run_instance',
+                                 host='h1')
+    conductor.action_event_finish(ctx, uuid,
+                                  'compute_build_and_run_instance', 'Success')
+    assert test_build._events(ctx, uuid) == [
+        ('compute_build_and_run_instance', 'Success')]
+
+
+def test_compute_node_update_and_heartbeat(conductor, admin_ctx, db):
+    node = conductor.compute_node_update(admin_ctx, 'h1', 'h1',
+                                         dict(fakes.NODE, vcpus=16))
+    assert placement.get_node_by_uuid(admin_ctx, node['uuid'])['vcpus'] == 16
+    conductor.service_heartbeat(admin_ctx, 'h1', 'novalite-compute',
+                                'novalite-compute')
+    (svc,) = services_db.get_all(admin_ctx, binary='novalite-compute')
+    assert services_db.is_up(svc, db.service_down_time)
+
+
+def test_schedule_and_build_cast_reaches_compute(conductor, ctx, compute):
+    fakes.add_compute(ctx, 'h1')
+    uuids, spec = test_build._boot(ctx)
+    conductor.schedule_and_build_instances(ctx, uuids, spec)
+    # A call after the cast returns once the cast was processed (one
+    # executor thread per message, in order on the fake driver).
+    for _ in range(200):
+        if compute.builds:
+            break
+        conductor.instance_get_all_by_host(ctx, 'h1')
+    assert [b['host'] for b in compute.builds] == ['h1']
