@@ -59,7 +59,7 @@ def flavor_create_defaults(conf, ctx, args):
 
 
 def flavor_list(conf, ctx, args):
-    _table(_flavors().get_all(ctx),
+    _table(_flavors().get_all(ctx, {'is_public': None}),
            ['flavorid', 'name', 'memory_mb', 'vcpus', 'root_gb'])
 
 

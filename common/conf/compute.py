@@ -26,6 +26,13 @@ OPTS = [
     cfg.IntOpt('sync_power_state_interval', default=60, min=1,
                help='Seconds between comparisons of the power state of every '
                     'instance on this host with libvirt.'),
+    cfg.IntOpt('conductor_wait_timeout', default=180, min=0,
+               help='Seconds the compute agent keeps retrying its first '
+                    'resource report while the conductor is not reachable '
+                    'yet at start. After that it starts anyway and catches '
+                    'up (including the check of the instances on this host) '
+                    'at the next successful report. Related options: '
+                    'resource_update_interval, [DEFAULT] rpc_call_timeout.'),
 ]
 
 

@@ -5,6 +5,7 @@ import datetime
 
 from sqlalchemy import (BigInteger, Boolean, DateTime, Float, ForeignKey,
                         Index, Integer, String, Text, UniqueConstraint)
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import JSON
 
@@ -16,7 +17,10 @@ def _now():
 class Base(DeclarativeBase):
 
     def as_dict(self):
-        return {c.key: getattr(self, c.key) for c in self.__table__.columns}
+        # Attribute keys, not column names: Instance maps the `metadata`
+        # column to `metadata_` (`metadata` is SQLAlchemy's own).
+        return {attr.key: getattr(self, attr.key)
+                for attr in sa_inspect(self).mapper.column_attrs}
 
 
 class TimestampMixin:

@@ -1,0 +1,35 @@
+"""URL tree roots: / (versions), /v2.1 (compute) and /image (Glance v2)."""
+
+import pecan
+
+from novalite.api.controllers import flavors
+from novalite.api.controllers import images
+from novalite.api.controllers import networks
+from novalite.api.controllers import servers
+from novalite.api import request_env
+from novalite.api.views import versions
+
+
+class V21Controller:
+
+    def __init__(self, conf):
+        self.conf = conf
+        self.servers = servers.ServersController(conf)
+        self.flavors = flavors.FlavorsController(conf)
+        pecan.route(self, 'os-networks', networks.NetworksController(conf))
+
+    @pecan.expose('json')
+    def index(self):
+        return versions.version_v21(request_env.base_url(self.conf))
+
+
+class RootController:
+
+    def __init__(self, conf):
+        self.conf = conf
+        self.image = images.ImageRootController(conf)
+        pecan.route(self, 'v2.1', V21Controller(conf))
+
+    @pecan.expose('json')
+    def index(self):
+        return versions.versions(request_env.base_url(self.conf))

@@ -1,0 +1,178 @@
+"""/v2.1/servers: create, list, detail, show, delete."""
+
+import datetime
+
+import pecan
+
+from novalite.api import faults
+from novalite.api import request_env
+from novalite.api.schemas import common
+from novalite.api.schemas import servers as schema
+from novalite.api import server_create
+from novalite.api import server_delete
+from novalite.api import validation
+from novalite.api.views import servers as view
+from novalite.common.db import instances as instances_db
+from novalite.common import exception
+
+# API status -> vm_state, for the ``status`` filter.
+_STATUS_TO_VM_STATE = {'BUILD': 'building', 'ACTIVE': 'active',
+                       'SHUTOFF': 'stopped', 'PAUSED': 'paused',
+                       'SUSPENDED': 'suspended', 'ERROR': 'error',
+                       'DELETED': 'deleted'}
+
+
+def _get_visible(ctx, server_id):
+    inst = instances_db.get(ctx, server_id)
+    if not ctx.is_admin and inst['project_id'] != ctx.project_id:
+        raise exception.InstanceNotFound(instance_id=server_id)
+    return inst
+
+
+class ServerController:
+    """/servers/<id>"""
+
+    def __init__(self, parent, server_id):
+        self.parent = parent
+        self.server_id = server_id
+
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        request_env.only_get()
+        ctx = request_env.context()
+        inst = _get_visible(ctx, self.server_id)
+        return {'server': self.parent.views(ctx).detail(inst)}
+
+    @index.when(method='DELETE')
+    def index_delete(self):
+        ctx = request_env.context()
+        inst = _get_visible(ctx, self.server_id)
+        server_delete.delete(self.parent.conf, ctx, inst,
+                             self.parent.compute())
+        request_env.set_status(204)
+        return ''
+
+
+class ServersController:
+    """/servers"""
+
+    def __init__(self, conf):
+        self.conf = conf
+        self._conductor = None
+        self._compute = None
+
+    def conductor(self):
+        if self._conductor is None:
+            from novalite.conductor import rpcapi
+            self._conductor = rpcapi.ConductorAPI(self.conf)
+        return self._conductor
+
+    def compute(self):
+        if self._compute is None:
+            from novalite.compute import rpcapi
+            self._compute = rpcapi.ComputeAPI(self.conf)
+        return self._compute
+
+    def views(self, ctx):
+        return view.ServerViews(self.conf, ctx, request_env.api_version(),
+                                request_env.compute_prefixes(self.conf))
+
+    def _query(self, ctx):
+        params = request_env.params()
+        filters = {}
+        if not (ctx.is_admin and common.to_bool(
+                params.get('all_tenants', 'false') or 'true')):
+            filters['project_id'] = ctx.project_id
+        elif params.get('tenant_id') or params.get('project_id'):
+            filters['project_id'] = (params.get('tenant_id')
+                                     or params.get('project_id'))
+        if params.get('name'):
+            filters['name'] = params['name']
+        if ctx.is_admin and params.get('host'):
+            filters['host'] = params['host']
+        status = params.getall('status')
+        if status:
+            filters['vm_state'] = [_STATUS_TO_VM_STATE.get(s.upper(), '?')
+                                   for s in status]
+        since = params.get('changes-since')
+        if since:
+            try:
+                filters['changes-since'] = datetime.datetime.fromisoformat(
+                    since.replace('Z', '+00:00')).astimezone(
+                    datetime.timezone.utc).replace(tzinfo=None)
+            except ValueError:
+                raise faults.bad_request(
+                    "Invalid input for field/attribute changes-since. "
+                    "Value: %s." % since)
+        limit = params.get('limit')
+        if limit is not None:
+            if not limit.isdigit():
+                raise faults.bad_request('limit param must be an integer')
+            limit = min(int(limit), self.conf.api.max_limit)
+        else:
+            limit = self.conf.api.max_limit
+        try:
+            found = instances_db.get_all(ctx, filters, limit=limit,
+                                         marker=params.get('marker'))
+        except exception.Invalid as exc:
+            raise faults.bad_request(exc.message)
+        return found, limit
+
+    def _page(self, key, found, limit, body):
+        result = {key: body}
+        if found and len(found) == limit:
+            prefix = request_env.compute_prefixes(self.conf)[0]
+            result[key + '_links'] = [{
+                'rel': 'next',
+                'href': '%s/%s?limit=%d&marker=%s' % (
+                    prefix, key if key == 'servers' else 'servers/detail',
+                    limit, found[-1]['uuid'])}]
+        return result
+
+    @pecan.expose(generic=True, template='json')
+    def index(self):
+        request_env.only_get()
+        ctx = request_env.context()
+        found, limit = self._query(ctx)
+        prefixes = request_env.compute_prefixes(self.conf)
+        return self._page('servers', found, limit,
+                          [view.basic(i, prefixes) for i in found])
+
+    @pecan.expose('json')
+    def detail(self):
+        ctx = request_env.context()
+        found, limit = self._query(ctx)
+        page = self._page('servers', found, limit,
+                          self.views(ctx).detail_many(found))
+        if 'servers_links' in page:
+            page['servers_links'][0]['href'] = page['servers_links'][0][
+                'href'].replace('/servers?', '/servers/detail?')
+        return page
+
+    @index.when(method='POST', template='json')
+    def index_post(self):
+        ctx = request_env.context()
+        version = request_env.api_version()
+        body = request_env.json_body()
+        validation.validate(schema.create_schema(version), body)
+        plan = server_create.prepare(ctx, body, version)
+        created, password, res_id = server_create.create(
+            ctx, self.conductor(), plan, body)
+        request_env.set_status(202)
+        if common.to_bool(body['server'].get('return_reservation_id',
+                                             False)):
+            return {'reservation_id': res_id}
+        first = created[0]
+        prefixes = request_env.compute_prefixes(self.conf)
+        server = {'id': first['uuid'],
+                  'links': view.basic(first, prefixes)['links'],
+                  'OS-DCF:diskConfig': first['disk_config'],
+                  'security_groups': [{'name': n} for n in
+                                      first['security_groups']],
+                  'adminPass': password}
+        pecan.response.headers['Location'] = server['links'][0]['href']
+        return {'server': server}
+
+    @pecan.expose()
+    def _lookup(self, server_id, *remainder):
+        return ServerController(self, server_id), remainder

@@ -1,0 +1,212 @@
+"""POST /servers after schema validation: check what the body refers to,
+write the instances (one transaction), then cast to the conductor."""
+
+import re
+import secrets
+import string
+import uuid
+
+from oslo_log import log as logging
+
+from novalite.api import faults
+from novalite.api.schemas import common
+from novalite.common.db import flavors as flavors_db
+from novalite.common.db import images as images_db
+from novalite.common.db import instances as instances_db
+from novalite.common.db import networks as networks_db
+from novalite.common import exception
+from novalite.common import states
+
+LOG = logging.getLogger(__name__)
+DEFAULT_AZ = 'nova'
+_PASSWORD_CHARS = string.ascii_letters + string.digits
+
+
+def generate_password(length=12):
+    return ''.join(secrets.choice(_PASSWORD_CHARS) for _ in range(length))
+
+
+def reservation_id():
+    alphabet = string.ascii_lowercase + string.digits
+    return 'r-' + ''.join(secrets.choice(alphabet) for _ in range(8))
+
+
+def hostname_from(name):
+    """A DNS label from a display name, as Nova sanitizes it."""
+    text = re.sub(r'[^\w.-]+', '-', (name or '').lower().replace('_', '-'))
+    text = re.sub(r'[^a-z0-9.-]', '', text).strip('.-')[:63].strip('.-')
+    return text or 'server'
+
+
+def flavor_snapshot(flavor):
+    keys = ('id', 'flavorid', 'name', 'memory_mb', 'vcpus', 'root_gb',
+            'ephemeral_gb', 'swap', 'extra_specs')
+    return {k: flavor.get(k) for k in keys}
+
+
+def _flavor(ctx, ref):
+    try:
+        return flavors_db.get_by_flavorid(ctx, str(ref))
+    except exception.FlavorNotFound:
+        raise faults.bad_request('Invalid flavorRef provided.')
+
+
+def _image(ctx, ref):
+    if not ref:
+        raise faults.bad_request('Booting without an image (from a volume) '
+                                 'is not supported.')
+    try:
+        image = images_db.get(ctx, ref)
+    except exception.ImageNotFound:
+        raise faults.bad_request('Image %s could not be found.' % ref)
+    if image['status'] != 'active':
+        raise faults.bad_request('Image %s is not active.' % ref)
+    return image
+
+
+def _network_uuids(ctx, requested, version):
+    """Network uuids to put one port on each; [] for no NIC."""
+    if requested == 'none':
+        return []
+    if requested is None or requested == 'auto':
+        try:
+            return [networks_db.get_default_network(ctx)['uuid']]
+        except exception.NetworkNotFound:
+            if requested == 'auto':
+                raise faults.bad_request('Unable to automatically allocate '
+                                         'a network for project %s'
+                                         % ctx.project_id)
+            return []
+    uuids = []
+    for item in requested:
+        if item.get('port') or item.get('fixed_ip'):
+            raise faults.bad_request('Requesting a port or a fixed IP is '
+                                     'not supported yet.')
+        if not item.get('uuid'):
+            raise faults.bad_request('Bad networks format: network uuid is '
+                                     'not in proper format (%s)'
+                                     % item.get('uuid'))
+        uuids.append(item['uuid'])
+    known = {n['uuid'] for n in networks_db.get_networks(ctx, uuids)}
+    for net_uuid in uuids:
+        if net_uuid not in known:
+            raise faults.bad_request('Network %s could not be found.'
+                                     % net_uuid)
+    return uuids
+
+
+def _security_groups(ctx, requested):
+    names = [g['name'] for g in requested or []] or ['default']
+    if requested:
+        found = {g['name'] for g in
+                 networks_db.get_security_groups(ctx, names)}
+        for name in names:
+            if name not in found:
+                raise faults.bad_request('Security group %s not found.'
+                                         % name)
+    return list(dict.fromkeys(names))
+
+
+def prepare(ctx, body, version):
+    """Check the request against the database; returns what ``create``
+    writes. Raises 400 faults, writes nothing."""
+    req = body['server']
+    min_count = int(req.get('min_count', 1))
+    max_count = int(req.get('max_count', min_count))
+    if min_count > max_count:
+        raise faults.bad_request('min_count must be <= max_count')
+    az = req.get('availability_zone')
+    if az not in (None, DEFAULT_AZ):
+        raise faults.bad_request('The requested availability zone is not '
+                                 'available')
+    flavor = _flavor(ctx, req['flavorRef'])
+    image = _image(ctx, req.get('imageRef'))
+    return {
+        'req': req, 'count': max_count, 'flavor': flavor, 'image': image,
+        'network_uuids': _network_uuids(ctx, req.get('networks'), version),
+        'security_groups': _security_groups(ctx, req.get('security_groups')),
+        'az': az,
+    }
+
+
+def _instance_values(ctx, plan, index, res_id):
+    req = plan['req']
+    name = req['name']
+    if plan['count'] > 1:
+        name = '%s-%d' % (name, index + 1)
+    return {
+        'display_name': name,
+        'display_description': req.get('description'),
+        'hostname': hostname_from(name),
+        'image_ref': plan['image']['id'],
+        'flavor': flavor_snapshot(plan['flavor']),
+        'availability_zone': plan['az'],
+        'key_name': req.get('key_name'),
+        'reservation_id': res_id,
+        'launch_index': index,
+        'config_drive': ('True' if common.to_bool(
+            req.get('config_drive', False)) else ''),
+        'access_ip_v4': req.get('accessIPv4'),
+        'access_ip_v6': req.get('accessIPv6'),
+        'disk_config': req.get('OS-DCF:diskConfig', 'MANUAL'),
+        'user_data': req.get('user_data'),
+        'metadata': req.get('metadata', {}),
+        'security_groups': plan['security_groups'],
+        'vm_state': states.BUILDING,
+        'task_state': states.SCHEDULING,
+        'power_state': states.NOSTATE,
+    }
+
+
+def _request_spec(ctx, plan, body):
+    image = plan['image']
+    hints = body.get('os:scheduler_hints') or body.get(
+        'OS-SCH-HNT:scheduler_hints') or {}
+    return {
+        'project_id': ctx.project_id, 'user_id': ctx.user_id,
+        'flavor': flavor_snapshot(plan['flavor']),
+        'image': {k: image.get(k) for k in (
+            'id', 'name', 'min_disk', 'min_ram', 'disk_format',
+            'container_format', 'size', 'properties')},
+        'num_instances': plan['count'],
+        'availability_zone': plan['az'],
+        'ignore_hosts': [],
+        'scheduler_hints': hints,
+    }
+
+
+def create(ctx, conductor, plan, body):
+    """Write the instances and ask the conductor to build them.
+
+    :returns: (instances, admin_password, reservation_id)
+    """
+    res_id = reservation_id()
+    values = [_instance_values(ctx, plan, i, res_id)
+              for i in range(plan['count'])]
+    for value in values:
+        value['uuid'] = str(uuid.uuid4())
+    spec = _request_spec(ctx, plan, body)
+    spec['instance_uuids'] = [v['uuid'] for v in values]
+    try:
+        created = instances_db.create_instances(
+            ctx, values, spec, plan['network_uuids'])
+    except exception.NoFixedIpsAvailable as exc:
+        raise faults.Fault(409, exc.message)
+    except exception.NetworkNotFound as exc:  # deleted meanwhile
+        raise faults.bad_request(exc.message)
+    uuids = spec['instance_uuids']
+    password = plan['req'].get('adminPass') or generate_password()
+    try:
+        conductor.schedule_and_build_instances(
+            ctx, uuids, spec, admin_password=password,
+            requested_networks=None)
+    except Exception as exc:  # noqa: BLE001 -- bus down: fail visibly
+        LOG.exception('cast to conductor failed')
+        for inst_uuid in uuids:
+            instances_db.update(ctx, inst_uuid, {
+                'vm_state': states.ERROR, 'task_state': None})
+            instances_db.fault_create(ctx, inst_uuid, 503,
+                                      'Conductor unreachable: %s' % exc)
+        raise faults.Fault(503, 'The compute service is unavailable, '
+                                'try again later.')
+    return created, password, res_id

@@ -1,0 +1,306 @@
+"""Instances and what hangs off them: faults, actions (+events) and
+request specs. Instance dicts are the row's columns with ``metadata_``
+named ``metadata``; a soft-deleted instance (deleted != 0) is not found."""
+
+import datetime
+import re
+import uuid
+
+from sqlalchemy import delete, or_, and_, select
+
+from novalite.common.db import models
+from novalite.common.db import networks
+from novalite.common.db import session
+from novalite.common import exception
+from novalite.common import states
+
+_DATETIME_COLUMNS = ('launched_at', 'terminated_at', 'deleted_at',
+                     'created_at', 'updated_at')
+
+
+def _utcnow():
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _to_dict(row):
+    d = row.as_dict()
+    d['metadata'] = d.pop('metadata_') or {}
+    return d
+
+
+def _coerce(updates):
+    values = dict(updates)
+    if 'metadata' in values:
+        values['metadata_'] = values.pop('metadata')
+    for key in _DATETIME_COLUMNS:
+        if isinstance(values.get(key), str):
+            # Over RPC datetimes arrive as ISO strings.
+            values[key] = datetime.datetime.fromisoformat(
+                values[key].replace('Z', '')).replace(tzinfo=None)
+    values.pop('id', None)
+    values.pop('uuid', None)
+    return values
+
+
+def _live(s, instance_uuid):
+    row = s.execute(select(models.Instance).filter_by(
+        uuid=instance_uuid, deleted=0)).scalar_one_or_none()
+    if row is None:
+        raise exception.InstanceNotFound(instance_id=instance_uuid)
+    return row
+
+
+def create_instances(ctx, instances, request_spec, network_uuids,
+                     action='create'):
+    """Write instances with their request specs, ``action`` and one port per
+    network each, all in one transaction. ``instances`` are dicts of column
+    values (``uuid`` is generated when absent). Returns instance dicts."""
+    for inst in instances:
+        inst.setdefault('uuid', str(uuid.uuid4()))
+    for attempt in range(10):
+        try:
+            return _create_instances(ctx, instances, request_spec,
+                                     network_uuids, action)
+        except session.DBDuplicateEntry:
+            # A concurrent boot took one of our addresses; pick again.
+            if attempt == 9:
+                raise
+
+
+@session.retry
+def _create_instances(ctx, instances, request_spec, network_uuids, action):
+    with session.writer(ctx) as s:
+        rows = []
+        for inst in instances:
+            values = _coerce(inst)
+            values['uuid'] = inst['uuid']
+            values.setdefault('user_id', ctx.user_id)
+            values.setdefault('project_id', ctx.project_id)
+            values.setdefault('vm_state', states.BUILDING)
+            values.setdefault('task_state', states.SCHEDULING)
+            values.setdefault('power_state', states.NOSTATE)
+            row = models.Instance(**values)
+            s.add(row)
+            rows.append(row)
+            s.add(models.RequestSpec(instance_uuid=row.uuid,
+                                     spec=request_spec))
+            s.add(_new_action(ctx, row.uuid, action, ctx.request_id))
+        uuids = [r.uuid for r in rows]
+        networks.allocate_ports_many(s, uuids, network_uuids or [])
+        s.flush()
+        return [_to_dict(r) for r in rows]
+
+
+def get(ctx, instance_uuid):
+    with session.reader(ctx) as s:
+        return _to_dict(_live(s, instance_uuid))
+
+
+def get_many(ctx, instance_uuids):
+    """Live instances among ``instance_uuids`` (one query), in no order."""
+    with session.reader(ctx) as s:
+        rows = s.execute(select(models.Instance).where(
+            models.Instance.uuid.in_(list(instance_uuids)),
+            models.Instance.deleted == 0)).scalars()
+        return [_to_dict(r) for r in rows]
+
+
+def get_all(ctx, filters=None, limit=None, marker=None):
+    """Live instances, newest first. ``filters``: project_id, user_id, host,
+    vm_state (value or list), name (regex, as Nova), changes-since
+    (datetime; includes deleted ones, as Nova). ``marker`` is an instance
+    uuid; an unknown marker raises Invalid ("marker [x] not found")."""
+    filters = dict(filters or {})
+    with session.reader(ctx) as s:
+        query = select(models.Instance)
+        since = filters.pop('changes-since', None)
+        if since is not None:
+            query = query.where(models.Instance.updated_at >= since)
+        else:
+            query = query.where(models.Instance.deleted == 0)
+        for key in ('project_id', 'user_id', 'host'):
+            if filters.get(key) is not None:
+                query = query.where(getattr(models.Instance, key)
+                                    == filters[key])
+        vm_state = filters.get('vm_state')
+        if vm_state is not None:
+            if isinstance(vm_state, (list, tuple, set)):
+                query = query.where(models.Instance.vm_state.in_(vm_state))
+            else:
+                query = query.where(models.Instance.vm_state == vm_state)
+        if marker is not None:
+            mrow = s.execute(select(models.Instance).filter_by(
+                uuid=marker)).scalar_one_or_none()
+            if mrow is None:
+                raise exception.Invalid(message='marker [%s] not found'
+                                        % marker)
+            query = query.where(or_(
+                models.Instance.created_at < mrow.created_at,
+                and_(models.Instance.created_at == mrow.created_at,
+                     models.Instance.id < mrow.id)))
+        query = query.order_by(models.Instance.created_at.desc(),
+                               models.Instance.id.desc())
+        name = filters.get('name')
+        if name is None and limit is not None:
+            query = query.limit(limit)
+        rows = [_to_dict(r) for r in s.execute(query).scalars()]
+    if name is not None:
+        # Nova matches names with a regex; SQLite has none, so filter here.
+        pattern = re.compile(str(name))
+        rows = [r for r in rows if pattern.search(r['display_name'] or '')]
+        if limit is not None:
+            rows = rows[:limit]
+    return rows
+
+
+def get_all_by_host(ctx, host):
+    with session.reader(ctx) as s:
+        rows = s.execute(select(models.Instance).filter_by(
+            host=host, deleted=0).order_by(models.Instance.id)).scalars()
+        return [_to_dict(r) for r in rows]
+
+
+@session.retry
+def update(ctx, instance_uuid, updates, expected_task_state=None):
+    """Apply ``updates``; with ``expected_task_state`` (a value or a list,
+    None allowed in it) write nothing unless the current task_state is one
+    of them. Raises InstanceNotFound, UnexpectedTaskState."""
+    with session.writer(ctx) as s:
+        row = _live(s, instance_uuid)
+        if expected_task_state is not None:
+            expected = (list(expected_task_state)
+                        if isinstance(expected_task_state, (list, tuple, set))
+                        else [expected_task_state])
+            if row.task_state not in expected:
+                raise exception.UnexpectedTaskState(
+                    expected=expected, actual=row.task_state)
+        for key, value in _coerce(updates).items():
+            setattr(row, key, value)
+        s.flush()
+        return _to_dict(row)
+
+
+@session.retry
+def destroy(ctx, instance_uuid):
+    """Soft-delete the instance and free its allocation and ports."""
+    with session.writer(ctx) as s:
+        row = _live(s, instance_uuid)
+        now = _utcnow()
+        row.deleted = row.id
+        row.deleted_at = now
+        row.terminated_at = row.terminated_at or now
+        row.vm_state = states.DELETED
+        row.task_state = None
+        s.execute(delete(models.Allocation).filter_by(
+            consumer_uuid=instance_uuid))
+        networks.delete_ports_in_session(s, [instance_uuid])
+        s.flush()
+        return _to_dict(row)
+
+
+# -- faults -----------------------------------------------------------------
+
+@session.retry
+def fault_create(ctx, instance_uuid, code, message, details=None, host=None):
+    with session.writer(ctx) as s:
+        row = models.InstanceFault(instance_uuid=instance_uuid, code=code,
+                                   message=str(message)[:255],
+                                   details=details, host=host)
+        s.add(row)
+        s.flush()
+        return row.as_dict()
+
+
+def get_latest_faults(ctx, instance_uuids):
+    """{instance_uuid: newest fault dict} for those that have one."""
+    if not instance_uuids:
+        return {}
+    with session.reader(ctx) as s:
+        rows = s.execute(select(models.InstanceFault).where(
+            models.InstanceFault.instance_uuid.in_(list(instance_uuids)))
+            .order_by(models.InstanceFault.id.desc())).scalars()
+        result = {}
+        for row in rows:
+            result.setdefault(row.instance_uuid, row.as_dict())
+        return result
+
+
+# -- actions and events -----------------------------------------------------
+
+def _new_action(ctx, instance_uuid, action, request_id):
+    return models.InstanceAction(
+        instance_uuid=instance_uuid, action=action, request_id=request_id,
+        user_id=ctx.user_id, project_id=ctx.project_id)
+
+
+@session.retry
+def action_start(ctx, instance_uuid, action):
+    with session.writer(ctx) as s:
+        row = _new_action(ctx, instance_uuid, action, ctx.request_id)
+        s.add(row)
+        s.flush()
+        return row.as_dict()
+
+
+def _find_action(s, ctx, instance_uuid, request_id, event):
+    row = s.execute(select(models.InstanceAction).filter_by(
+        instance_uuid=instance_uuid, request_id=request_id)
+        .order_by(models.InstanceAction.id.desc())).scalars().first()
+    if row is None:
+        row = _new_action(ctx, instance_uuid, event, request_id)
+        s.add(row)
+        s.flush()
+    return row
+
+
+@session.retry
+def action_event_start(ctx, instance_uuid, request_id, event, host=None):
+    with session.writer(ctx) as s:
+        action = _find_action(s, ctx, instance_uuid, request_id, event)
+        row = models.InstanceActionEvent(action_id=action.id, event=event,
+                                         host=host)
+        s.add(row)
+        s.flush()
+        return row.as_dict()
+
+
+@session.retry
+def action_event_finish(ctx, instance_uuid, request_id, event, result,
+                        traceback=None):
+    with session.writer(ctx) as s:
+        action = _find_action(s, ctx, instance_uuid, request_id, event)
+        row = s.execute(select(models.InstanceActionEvent).filter_by(
+            action_id=action.id, event=event, finish_time=None)
+            .order_by(models.InstanceActionEvent.id.desc())).scalars().first()
+        if row is None:
+            row = models.InstanceActionEvent(action_id=action.id, event=event)
+            s.add(row)
+        row.finish_time = _utcnow()
+        row.result = result
+        row.traceback = traceback
+        if result and result.lower() == 'error':
+            action.message = 'Error'
+        s.flush()
+        return row.as_dict()
+
+
+def actions_get(ctx, instance_uuid):
+    """The instance's actions, newest first (os-instance-actions)."""
+    with session.reader(ctx) as s:
+        rows = s.execute(select(models.InstanceAction).filter_by(
+            instance_uuid=instance_uuid)
+            .order_by(models.InstanceAction.id.desc())).scalars()
+        return [r.as_dict() for r in rows]
+
+
+# -- request specs ----------------------------------------------------------
+
+def request_spec_get(ctx, instance_uuid):
+    with session.reader(ctx) as s:
+        row = s.execute(select(models.RequestSpec).filter_by(
+            instance_uuid=instance_uuid)).scalar_one_or_none()
+        if row is None:
+            raise exception.NotFound(
+                message='Request spec for instance %s could not be found.'
+                % instance_uuid)
+        return dict(row.spec or {})

@@ -1,0 +1,207 @@
+"""Networks, their ports (fixed IPs of instances) and security groups.
+
+A port is one address of an instance on a network. Addresses are handed out
+lowest-free-first; the unique (network_id, address) constraint is what
+guards concurrent allocations, so callers retry the transaction on
+``DBDuplicateEntry``.
+"""
+
+import ipaddress
+import random
+import uuid
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from novalite.common.db import models
+from novalite.common.db import session
+from novalite.common import exception
+
+DEFAULT_NETWORK = ('private', '10.0.0.0/24')
+DEFAULT_SECURITY_GROUP = 'default'
+
+
+def _visible(query, model, ctx):
+    # Shared rows (project_id NULL) are everyone's; admins see all.
+    if ctx.is_admin:
+        return query
+    return query.where(or_(model.project_id.is_(None),
+                           model.project_id == ctx.project_id))
+
+
+@session.retry
+def create_network(ctx, name, cidr, project_id=None):
+    ipaddress.ip_network(cidr)  # ValueError on nonsense, before writing
+    with session.writer(ctx) as s:
+        row = models.Network(uuid=str(uuid.uuid4()), name=name, cidr=cidr,
+                             project_id=project_id)
+        s.add(row)
+        s.flush()
+        return row.as_dict()
+
+
+def get_network(ctx, network_uuid):
+    with session.reader(ctx) as s:
+        query = _visible(select(models.Network).filter_by(uuid=network_uuid),
+                         models.Network, ctx)
+        row = s.execute(query).scalar_one_or_none()
+        if row is None:
+            raise exception.NetworkNotFound(network_id=network_uuid)
+        return row.as_dict()
+
+
+def get_networks(ctx, uuids=None):
+    with session.reader(ctx) as s:
+        query = _visible(select(models.Network), models.Network, ctx)
+        if uuids is not None:
+            query = query.where(models.Network.uuid.in_(list(uuids)))
+        return [r.as_dict() for r in
+                s.execute(query.order_by(models.Network.id)).scalars()]
+
+
+def get_security_groups(ctx, names=None):
+    """Security groups visible to ``ctx`` (optionally only ``names``)."""
+    with session.reader(ctx) as s:
+        query = _visible(select(models.SecurityGroup), models.SecurityGroup,
+                         ctx)
+        if names is not None:
+            query = query.where(models.SecurityGroup.name.in_(list(names)))
+        return [r.as_dict() for r in s.execute(query).scalars()]
+
+
+@session.retry
+def ensure_default(ctx):
+    """The shared ``private`` network and ``default`` security group;
+    created when missing. Returns the network dict."""
+    name, cidr = DEFAULT_NETWORK
+    with session.writer(ctx) as s:
+        net = s.execute(select(models.Network).filter_by(
+            name=name, project_id=None)).scalars().first()
+        if net is None:
+            net = models.Network(uuid=str(uuid.uuid4()), name=name,
+                                 cidr=cidr, project_id=None)
+            s.add(net)
+        sg = s.execute(select(models.SecurityGroup).filter_by(
+            name=DEFAULT_SECURITY_GROUP, project_id=None)).scalars().first()
+        if sg is None:
+            s.add(models.SecurityGroup(
+                uuid=str(uuid.uuid4()), name=DEFAULT_SECURITY_GROUP,
+                description='Default security group', project_id=None))
+        s.flush()
+        return net.as_dict()
+
+
+def get_default_network(ctx):
+    """The network used when a server asks for none in particular."""
+    with session.reader(ctx) as s:
+        row = s.execute(select(models.Network).filter_by(
+            name=DEFAULT_NETWORK[0], project_id=None)).scalars().first()
+        if row is None:
+            raise exception.NetworkNotFound(network_id=DEFAULT_NETWORK[0])
+        return row.as_dict()
+
+
+def _mac():
+    return 'fa:16:3e:%02x:%02x:%02x' % tuple(random.randint(0, 255)
+                                             for _ in range(3))
+
+
+def _free_addresses(cidr, used):
+    """Host addresses in ``cidr`` not in ``used``, lowest first; skips the
+    network, broadcast and first host (the gateway)."""
+    net = ipaddress.ip_network(cidr)
+    hosts = net.hosts()
+    next(hosts, None)  # gateway
+    for addr in hosts:
+        text = str(addr)
+        if text not in used:
+            yield text
+
+
+def allocate_ports_many(s, instance_uuids, network_uuids):
+    """Allocate one port per (instance, network) inside the open session
+    ``s``: one query per network for the used addresses, whatever N is.
+    Returns {instance_uuid: [port dict, ...]}."""
+    result = {u: [] for u in instance_uuids}
+    if not network_uuids or not instance_uuids:
+        return result
+    nets = {n.uuid: n for n in s.execute(select(models.Network).where(
+        models.Network.uuid.in_(list(network_uuids)))).scalars()}
+    for net_uuid in network_uuids:
+        if net_uuid not in nets:
+            raise exception.NetworkNotFound(network_id=net_uuid)
+    for net_uuid in network_uuids:
+        net = nets[net_uuid]
+        used = set(s.execute(select(models.Port.address).filter_by(
+            network_id=net.id)).scalars())
+        free = _free_addresses(net.cidr, used)
+        for inst_uuid in instance_uuids:
+            address = next(free, None)
+            if address is None:
+                raise exception.NoFixedIpsAvailable(network_id=net_uuid)
+            port = models.Port(uuid=str(uuid.uuid4()), network_id=net.id,
+                               instance_uuid=inst_uuid, address=address,
+                               mac_address=_mac())
+            s.add(port)
+            result[inst_uuid].append(_port_dict(port, net))
+    s.flush()
+    return result
+
+
+def allocate_ports(session_or_ctx, instance_uuid, network_uuids):
+    """Ports for one instance; pass an open SQLAlchemy session to join its
+    transaction, or a context to run in a transaction of its own."""
+    if isinstance(session_or_ctx, Session):
+        return allocate_ports_many(session_or_ctx, [instance_uuid],
+                                   network_uuids)[instance_uuid]
+    return _allocate_in_own_transaction(session_or_ctx, instance_uuid,
+                                        network_uuids)
+
+
+@session.retry
+def _allocate_in_own_transaction(ctx, instance_uuid, network_uuids):
+    for attempt in range(10):
+        try:
+            with session.writer(ctx) as s:
+                return allocate_ports_many(s, [instance_uuid],
+                                           network_uuids)[instance_uuid]
+        except session.DBDuplicateEntry:
+            if attempt == 9:
+                raise
+
+
+def _port_dict(port, net):
+    return {'id': port.uuid, 'network_id': net.uuid,
+            'network_name': net.name, 'address': port.address,
+            'mac_address': port.mac_address}
+
+
+def get_ports_by_instances(ctx, instance_uuids):
+    """{instance_uuid: [port dict, ...]} for all given instances, one query."""
+    result = {u: [] for u in instance_uuids}
+    if not result:
+        return result
+    with session.reader(ctx) as s:
+        rows = s.execute(
+            select(models.Port, models.Network)
+            .join(models.Network, models.Port.network_id == models.Network.id)
+            .where(models.Port.instance_uuid.in_(list(result)))
+            .order_by(models.Port.id)).all()
+        for port, net in rows:
+            result[port.instance_uuid].append(_port_dict(port, net))
+    return result
+
+
+def get_instance_ports(ctx, instance_uuid):
+    return get_ports_by_instances(ctx, [instance_uuid])[instance_uuid]
+
+
+def delete_ports_in_session(s, instance_uuids):
+    s.execute(delete(models.Port).where(
+        models.Port.instance_uuid.in_(list(instance_uuids))))
+
+
+@session.retry
+def delete_instance_ports(ctx, instance_uuid):
+    with session.writer(ctx) as s:
+        delete_ports_in_session(s, [instance_uuid])
