@@ -1,0 +1,131 @@
+"""The build of one instance on this host, beside the manager that
+receives the request.
+
+Every state change is an ``instance_update`` with ``expected_task_state``:
+if the API started a delete meanwhile (task_state ``deleting``) or the
+instance is gone, the update fails and the build stops, removes what it
+created and leaves the instance to the delete. Any other failure before the
+guest runs is handed back to the conductor, which reschedules to the next
+alternate or sets ERROR with the fault.
+"""
+
+import datetime
+import traceback
+
+from oslo_log import log as logging
+
+from novalite.common import exception
+from novalite.common import states
+
+LOG = logging.getLogger(__name__)
+
+EVENT = 'compute_build_and_run_instance'
+
+# (expected, next) task states walked before the driver runs.
+_STEPS = ((states.SCHEDULING, states.NETWORKING),
+          (states.NETWORKING, states.BLOCK_DEVICE_MAPPING),
+          (states.BLOCK_DEVICE_MAPPING, states.SPAWNING))
+
+# The instance was taken over (delete) or removed: stop, do not error it.
+_TAKEN_OVER = (exception.InstanceNotFound, exception.UnexpectedTaskState)
+
+
+def utcnow_iso():
+    return (datetime.datetime.now(datetime.timezone.utc)
+            .replace(tzinfo=None).isoformat())
+
+
+class BuildWorkflow:
+    """Runs builds; one object serves every build of the agent."""
+
+    def __init__(self, conf, driver, conductor_api):
+        self.conf = conf
+        self.driver = driver
+        self.conductor = conductor_api
+
+    def run(self, ctx, instance, request_spec, host_list,
+            admin_password=None, requested_networks=None):
+        """Build ``instance``; returns the final instance dict or None.
+
+        The caller holds the instance's lock.
+        """
+        uuid = instance['uuid']
+        spawned = False
+        try:
+            instance = self._update(ctx, instance, states.SCHEDULING,
+                                    task_state=states.NETWORKING)
+        except _TAKEN_OVER as exc:
+            # Deleted before we started, or a duplicate of a build already
+            # done: nothing of ours exists, so touch nothing.
+            LOG.info('not building instance %s: %s', uuid, exc)
+            return None
+        try:
+            self._event(ctx, 'start', uuid)
+            for expected, task_state in _STEPS[1:]:
+                instance = self._update(ctx, instance, expected,
+                                        task_state=task_state)
+            spawned = True
+            image_meta = ((request_spec or {}).get('image') or
+                          {'id': instance.get('image_ref')})
+            self.driver.spawn(instance, image_meta, requested_networks,
+                              admin_password=admin_password)
+            instance = self._update(
+                ctx, instance, states.SPAWNING, vm_state=states.ACTIVE,
+                power_state=states.RUNNING, task_state=None,
+                launched_at=utcnow_iso())
+        except _TAKEN_OVER as exc:
+            LOG.info('build of instance %s stopped: %s', uuid, exc)
+            if spawned:
+                self._cleanup(instance)
+            self._event(ctx, 'finish', uuid, 'Error', str(exc))
+            return None
+        except Exception as exc:  # noqa: BLE001 -- every failure reschedules
+            tb = traceback.format_exc()
+            LOG.exception('build of instance %s failed on %s', uuid,
+                          self.conf.host)
+            if spawned:
+                self._cleanup(instance)
+            self._event(ctx, 'finish', uuid, 'Error', tb)
+            self._reschedule(ctx, instance, request_spec, host_list, exc)
+            return None
+        self._event(ctx, 'finish', uuid, 'Success')
+        LOG.info('instance %s is active on %s', uuid, self.conf.host)
+        return instance
+
+    def _update(self, ctx, instance, expected, **updates):
+        return self.conductor.instance_update(
+            ctx, instance['uuid'], updates, expected_task_state=expected)
+
+    def _event(self, ctx, phase, uuid, result=None, tb=None):
+        # Action events are history only: a lost one must not fail a build.
+        try:
+            if phase == 'start':
+                self.conductor.action_event_start(ctx, uuid, EVENT,
+                                                  host=self.conf.host)
+            else:
+                self.conductor.action_event_finish(ctx, uuid, EVENT, result,
+                                                   traceback=tb)
+        except Exception as exc:  # noqa: BLE001
+            LOG.warning('cannot record %s of %s for instance %s: %s',
+                        phase, EVENT, uuid, exc)
+
+    def _cleanup(self, instance):
+        try:
+            self.driver.destroy(instance)
+        except Exception:  # noqa: BLE001 -- report, keep going
+            LOG.exception('cannot clean up instance %s after a failed build',
+                          instance['uuid'])
+
+    def _reschedule(self, ctx, instance, request_spec, host_list, exc):
+        if isinstance(exc, exception.BuildAbortException):
+            alternates = []   # no other host can fix it: straight to ERROR
+        else:
+            alternates = [sel for sel in host_list or []
+                          if sel.get('service_host') != self.conf.host]
+        try:
+            self.conductor.build_instances(
+                ctx, instance, request_spec, host_list=alternates,
+                failed_host=self.conf.host, reason=str(exc))
+        except Exception:  # noqa: BLE001
+            LOG.exception('cannot hand instance %s back to the conductor',
+                          instance['uuid'])

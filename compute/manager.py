@@ -1,0 +1,200 @@
+"""The compute agent: RPC endpoints for the guests of one host, its start-up
+check of those guests, and its periodic resource report and power-state sync.
+
+It has no database access; every read and write goes through the conductor
+(``conductor/rpcapi.py``). The build workflow lives in ``build.py``.
+"""
+
+import contextlib
+import threading
+import traceback
+
+from oslo_log import log as logging
+
+from novalite.common import context as nl_context
+from novalite.common import exception
+from novalite.common import states
+from novalite.compute import build
+from novalite.compute import resource_tracker
+from novalite.compute import rpcapi as compute_rpcapi
+from novalite.compute.virt.libvirt import driver as libvirt_driver
+from novalite.conductor import rpcapi as conductor_rpcapi
+
+LOG = logging.getLogger(__name__)
+
+INTERRUPTED_BUILD = ('Instance build was interrupted by a compute agent '
+                     'restart')
+
+
+class InstanceLocks:
+    """One lock per instance uuid, forgotten once nobody holds or waits for
+    it, so a delete arriving mid-build waits for the build to finish."""
+
+    def __init__(self):
+        self._guard = threading.Lock()
+        self._locks = {}
+
+    @contextlib.contextmanager
+    def hold(self, uuid):
+        with self._guard:
+            entry = self._locks.setdefault(uuid, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if not entry[1]:
+                    del self._locks[uuid]
+
+
+class ComputeManager:
+    """RPC endpoint object of ``novalite-compute`` (server=``[DEFAULT]
+    host``); its RPC API version is ``compute.rpcapi.RPC_API_VERSION``."""
+
+    RPC_API_VERSION = compute_rpcapi.RPC_API_VERSION
+
+    def __init__(self, conf, driver=None, conductor_api=None):
+        self.conf = conf
+        self.driver = driver = (driver if driver is not None
+                                else libvirt_driver.LibvirtDriver(conf))
+        self.conductor = (conductor_api if conductor_api is not None
+                          else conductor_rpcapi.ConductorAPI(conf))
+        self.resource_tracker = resource_tracker.ResourceTracker(
+            conf, driver, self.conductor)
+        self.builder = build.BuildWorkflow(conf, driver, self.conductor)
+        self.locks = InstanceLocks()
+        # True until the start-up check of our instances has run; if the
+        # conductor was unreachable then, the next resource report runs it.
+        self._instances_unchecked = True
+
+    # -- service hooks --------------------------------------------------------
+    def init_host(self):
+        """Connect to libvirt, report resources, reconcile our instances."""
+        ctx = nl_context.get_admin_context()
+        self.driver.init_host()
+        if self.resource_tracker.report_until_up(ctx):
+            try:
+                self._init_instances(ctx)
+            except Exception:  # noqa: BLE001 -- retried with the next report
+                LOG.exception('cannot check the instances of this host yet')
+
+    def cleanup_host(self):
+        self.driver.cleanup_host()
+
+    def periodic_tasks(self):
+        opts = self.conf.compute
+        return [(opts.resource_update_interval,
+                 self._update_available_resource),
+                (opts.sync_power_state_interval, self._sync_power_states)]
+
+    # -- RPC endpoints --------------------------------------------------------
+    def build_and_run_instance(self, ctxt, instance, request_spec, host_list,
+                               admin_password=None, requested_networks=None,
+                               node=None):
+        """Build and start ``instance`` here (cast from the conductor).
+
+        :param host_list: alternate selections for a reschedule.
+        :param requested_networks: the instance's port dicts.
+        """
+        with self.locks.hold(instance['uuid']):
+            self.builder.run(ctxt, instance, request_spec, host_list,
+                             admin_password=admin_password,
+                             requested_networks=requested_networks)
+
+    def terminate_instance(self, ctxt, instance):
+        """Destroy the domain and files, then have the conductor mark the
+        instance deleted and free its allocation and ports (cast from the
+        API). Failures leave the instance in ERROR with a fault."""
+        uuid = instance['uuid']
+        with self.locks.hold(uuid):
+            try:
+                self.driver.destroy(instance)
+                self.conductor.instance_destroy(ctxt, uuid)
+            except exception.InstanceNotFound:
+                LOG.info('instance %s was already deleted', uuid)
+            except Exception as exc:  # noqa: BLE001
+                LOG.exception('cannot delete instance %s', uuid)
+                self._set_error(ctxt, uuid, str(exc), traceback.format_exc())
+            else:
+                LOG.info('instance %s deleted', uuid)
+
+    # -- periodic tasks -------------------------------------------------------
+    def _update_available_resource(self, ctx):
+        self.resource_tracker.report(ctx)
+        if self._instances_unchecked:
+            self._init_instances(ctx)
+
+    def _sync_power_states(self, ctx, instances=None, power_states=None):
+        """Record libvirt's power state of every idle instance of this host
+        whose recorded one differs: one list call, one libvirt listing, and
+        writes only for the differences."""
+        if instances is None:
+            instances = self.conductor.instance_get_all_by_host(
+                ctx, self.conf.host)
+        if power_states is None:
+            power_states = self.driver.get_power_states()
+        for inst in instances:
+            # Builds and deletes own their instance; leave them alone.
+            if inst.get('task_state') or inst['vm_state'] == states.BUILDING:
+                continue
+            actual = power_states.get(inst['uuid'], states.NOSTATE)
+            if actual == inst.get('power_state'):
+                continue
+            if inst['uuid'] not in power_states:
+                LOG.warning('instance %s has no domain on this host',
+                            inst['uuid'])
+            try:
+                self.conductor.instance_update(
+                    ctx, inst['uuid'], {'power_state': actual},
+                    expected_task_state=[None])
+            except (exception.InstanceNotFound,
+                    exception.UnexpectedTaskState):
+                continue   # a task started meanwhile; it will decide
+            LOG.info('instance %s power state %s -> %s', inst['uuid'],
+                     inst.get('power_state'), actual)
+
+    # -- start-up -------------------------------------------------------------
+    def _init_instances(self, ctx):
+        instances = self.conductor.instance_get_all_by_host(ctx,
+                                                            self.conf.host)
+        power_states = self.driver.get_power_states()
+        idle = []
+        for inst in instances:
+            if inst['vm_state'] == states.BUILDING:
+                self._fail_interrupted_build(ctx, inst)
+            elif inst.get('task_state') == states.DELETING:
+                # The delete cast may have died with the previous agent.
+                self.terminate_instance(ctx, inst)
+            else:
+                idle.append(inst)
+        known = {inst['uuid'] for inst in instances}
+        for uuid in sorted(set(power_states) - known):
+            LOG.warning('domain %s belongs to no instance of this host; '
+                        'leaving it alone', uuid)
+        self._sync_power_states(ctx, idle, power_states)
+        self._instances_unchecked = False
+
+    def _fail_interrupted_build(self, ctx, instance):
+        uuid = instance['uuid']
+        LOG.warning('instance %s was building when the agent stopped; '
+                    'setting it to ERROR', uuid)
+        with self.locks.hold(uuid):
+            try:
+                self.driver.destroy(instance)   # a half-made guest, if any
+            except Exception:  # noqa: BLE001
+                LOG.exception('cannot clean up instance %s', uuid)
+            self._set_error(ctx, uuid, INTERRUPTED_BUILD)
+
+    def _set_error(self, ctx, uuid, message, details=None):
+        try:
+            self.conductor.instance_update(
+                ctx, uuid, {'vm_state': states.ERROR, 'task_state': None})
+            self.conductor.instance_fault_create(
+                ctx, uuid, 500, message[:255], details=details,
+                host=self.conf.host)
+        except exception.InstanceNotFound:
+            pass
+        except Exception:  # noqa: BLE001
+            LOG.exception('cannot set instance %s to ERROR', uuid)
