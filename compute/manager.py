@@ -13,6 +13,7 @@ from oslo_log import log as logging
 
 from novalite.common import context as nl_context
 from novalite.common import exception
+from novalite.common import rpc
 from novalite.common import states
 from novalite.compute import build
 from novalite.compute import resource_tracker
@@ -54,6 +55,7 @@ class ComputeManager:
     host``); its RPC API version is ``compute.rpcapi.RPC_API_VERSION``."""
 
     RPC_API_VERSION = compute_rpcapi.RPC_API_VERSION
+    target = rpc.target(RPC_API_VERSION)
 
     def __init__(self, conf, driver=None, conductor_api=None):
         self.conf = conf
@@ -119,6 +121,14 @@ class ComputeManager:
                 self._set_error(ctxt, uuid, str(exc), traceback.format_exc())
             else:
                 LOG.info('instance %s deleted', uuid)
+
+    @rpc.expected_exceptions(exception.InstanceNotFound)
+    def get_diagnostics(self, ctxt, instance):
+        """The domain as libvirt sees it (call, RPC 1.1).
+
+        :raises: InstanceNotFound when this host has no domain for it.
+        """
+        return self.driver.get_diagnostics(instance)
 
     # -- periodic tasks -------------------------------------------------------
     def _update_available_resource(self, ctx):

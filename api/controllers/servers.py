@@ -43,6 +43,22 @@ class ServerController:
         inst = _get_visible(ctx, self.server_id)
         return {'server': self.parent.views(ctx).detail(inst)}
 
+    @pecan.expose('json')
+    def diagnostics(self):
+        """GET /servers/<id>/diagnostics (admin): asks the compute agent."""
+        request_env.only_get()
+        ctx = request_env.context()
+        if not ctx.is_admin:
+            raise faults.Fault(403, "Policy doesn't allow "
+                               "os_compute_api:os-server-diagnostics to be "
+                               "performed.")
+        inst = _get_visible(ctx, self.server_id)
+        if not inst['host']:
+            raise faults.Fault(409, "Cannot 'get_diagnostics' instance %s "
+                               "while it is in vm_state %s" % (
+                                   inst['uuid'], inst['vm_state']))
+        return self.parent.compute().get_diagnostics(ctx, inst)
+
     @index.when(method='DELETE')
     def index_delete(self):
         ctx = request_env.context()

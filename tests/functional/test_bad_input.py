@@ -1,7 +1,6 @@
 """Bad requests get Nova's status code and message, and leave nothing behind
 in the database (nor on a hypervisor)."""
 
-import json
 
 import pytest
 

@@ -1,8 +1,6 @@
 """Booting and deleting servers through the whole path over RabbitMQ."""
 
-import time
 
-import requests
 
 from novalite.tests.functional import helpers
 

@@ -34,6 +34,17 @@ _UNDEFINE_FLAGS = (libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
                    libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
 
 
+# Nova's diagnostics state names (2.48 format) by power state.
+_DIAG_STATES = {
+    states.NOSTATE: 'pending',
+    states.RUNNING: 'running',
+    states.POWER_PAUSED: 'paused',
+    states.SHUTDOWN: 'shutdown',
+    states.CRASHED: 'crashed',
+    states.POWER_SUSPENDED: 'suspended',
+}
+
+
 def domain_name(instance):
     return 'instance-%08x' % instance['id']
 
@@ -184,3 +195,20 @@ class LibvirtDriver:
 
     def instance_exists(self, uuid):
         return self.host.lookup(uuid) is not None
+
+    def get_diagnostics(self, instance):
+        """The hypervisor's view of the instance's domain.
+
+        :raises: InstanceNotFound when this host has no such domain.
+        """
+        dom = self.host.lookup(instance['uuid'])
+        if dom is None:
+            raise exception.InstanceNotFound(instance_id=instance['uuid'])
+        state, max_mem_kib, mem_kib, ncpus, _cpu_time = dom.info()
+        return {'state': _DIAG_STATES.get(power_state(state), 'pending'),
+                'driver': 'libvirt',
+                'hypervisor': self.host.get_connection().getType().lower(),
+                'domain': dom.name(),
+                'num_cpus': ncpus,
+                'memory_mb': max_mem_kib // 1024,
+                'memory_used_mb': mem_kib // 1024}

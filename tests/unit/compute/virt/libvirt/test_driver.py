@@ -128,3 +128,17 @@ def test_hypervisor_with_storage_gets_qcow2_root_disk(
     assert root.find('devices/disk/source').get('file') == disk
     driver.destroy(inst)
     assert not os.path.exists(os.path.dirname(disk))
+
+
+def test_diagnostics_of_a_running_domain_and_a_missing_one(driver):
+    instance = fakes.make_instance(id=51)
+    driver.spawn(instance, None, [])
+    try:
+        diag = driver.get_diagnostics(instance)
+        assert diag['state'] == 'running'
+        assert diag['driver'] == 'libvirt'
+        assert diag['memory_mb'] == instance['flavor']['memory_mb']
+    finally:
+        driver.destroy(instance)
+    with pytest.raises(exception.InstanceNotFound):
+        driver.get_diagnostics(instance)
