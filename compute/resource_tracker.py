@@ -14,6 +14,9 @@ from novalite.common import rpc
 LOG = logging.getLogger(__name__)
 
 _MAX_BACKOFF = 10.0
+# A call sent before the conductor has declared its queue is lost and would
+# wait the whole rpc_call_timeout; at start-up, give up sooner and retry.
+_STARTUP_CALL_TIMEOUT = 2
 
 
 class ResourceTracker:
@@ -39,10 +42,11 @@ class ResourceTracker:
             disk_allocation_ratio=opts.disk_allocation_ratio)
         return resources
 
-    def report(self, ctx):
+    def report(self, ctx, timeout=None):
         """Send the resources once; returns the compute node dict."""
         self.compute_node = self.conductor.compute_node_update(
-            ctx, self.conf.host, self.driver.nodename, self.get_resources())
+            ctx, self.conf.host, self.driver.nodename, self.get_resources(),
+            timeout=timeout)
         return self.compute_node
 
     def report_until_up(self, ctx):
@@ -53,10 +57,10 @@ class ResourceTracker:
         :returns: True once reported, False if the conductor stayed away.
         """
         deadline = self._clock() + self.conf.compute.conductor_wait_timeout
-        delay = 1.0
+        delay = 0.2
         while True:
             try:
-                self.report(ctx)
+                self.report(ctx, timeout=_STARTUP_CALL_TIMEOUT)
                 return True
             except rpc.MessagingException as exc:
                 if self._clock() + delay > deadline:

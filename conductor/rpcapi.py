@@ -22,7 +22,9 @@ class ConductorAPI:
     def __init__(self, conf):
         self.client = rpc.get_client(conf, TOPIC, RPC_API_VERSION)
 
-    def _cctxt(self):
+    def _cctxt(self, timeout=None):
+        if timeout:
+            return self.client.prepare(version='1.0', timeout=timeout)
         return self.client.prepare(version='1.0')
 
     # -- build orchestration (casts) -------------------------------------
@@ -98,15 +100,18 @@ class ConductorAPI:
                                   instance_uuid=instance_uuid, event=event,
                                   result=result, traceback=traceback)
 
-    def compute_node_update(self, ctxt, host, nodename, resources):
+    def compute_node_update(self, ctxt, host, nodename, resources,
+                            timeout=None):
         """Create or update this host's compute node from its report.
 
         :param resources: dict with vcpus, memory_mb, local_gb,
             hypervisor_type, hypervisor_version, reserved_host_memory_mb,
             reserved_host_disk_mb and the three allocation ratios.
+        :param timeout: seconds to wait instead of rpc_call_timeout (a
+            compute agent starting before the conductor retries quickly).
         :returns: the compute node dict (with its uuid).
         """
-        return self._cctxt().call(ctxt, 'compute_node_update', host=host,
+        return self._cctxt(timeout).call(ctxt, 'compute_node_update', host=host,
                                   nodename=nodename, resources=resources)
 
     def service_heartbeat(self, ctxt, host, binary, topic):

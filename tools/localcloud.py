@@ -175,6 +175,8 @@ class LocalCloud:
         return cmds
 
     def start(self, names=None):
+        """Start the services; the conductor first, as a deployment would
+        (compute agents report to it as soon as they start)."""
         for name, cmd in self._commands().items():
             if names and name not in names:
                 continue

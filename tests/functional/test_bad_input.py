@@ -37,7 +37,9 @@ def _fault(rsp, code):
      'Network c0ffee00-0000-4000-8000-00000000beef could not be found.'),
     ({'name': 'x' * 256}, 'is too long'),
     ({'min_count': 3, 'max_count': 2}, 'min_count must be <= max_count'),
-    ({'name': ' leading-space'}, 'Invalid input for field/attribute name'),
+    ({'name': ' leading-space'},
+     "An invalid 'name' value was provided. The name must be: printable "
+     "characters. Can not start or end with whitespace."),
 ])
 def test_bad_create_body_is_rejected_and_writes_nothing(cloud, overrides,
                                                         message):
@@ -62,7 +64,7 @@ def test_unsupported_microversion(cloud):
     rsp = cloud.http('POST', '/servers', json=_body(cloud), version='9.9')
     name, text = _fault(rsp, 406)
     assert 'Version 9.9 is not supported by the API' in text
-    assert rsp.headers['OpenStack-API-Version'] == 'compute 9.9'
+    assert rsp.headers['OpenStack-API-Version'].startswith('compute ')
     assert _rows(cloud) == before
 
 

@@ -93,7 +93,8 @@ class ConductorDouble:
         self._record('action_event_finish', instance_uuid=instance_uuid,
                      event=event, result=result, traceback=traceback)
 
-    def compute_node_update(self, ctxt, host, nodename, resources):
+    def compute_node_update(self, ctxt, host, nodename, resources,
+                            timeout=None):
         self._record('compute_node_update', host=host, nodename=nodename,
                      resources=dict(resources))
         return dict(resources, host=host, hypervisor_hostname=nodename,

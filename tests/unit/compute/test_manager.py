@@ -159,7 +159,7 @@ def test_init_host_waits_for_the_conductor(libvirt_conf, driver):
     mgr.resource_tracker._sleep = slept.append
     mgr.init_host()
     assert len(conductor.called('compute_node_update')) == 3
-    assert slept == [1.0, 2.0]
+    assert slept == [0.2, 0.4]
     assert len(conductor.called('instance_fault_create')) == 1
 
 
