@@ -11,6 +11,7 @@ import pytest
 import requests
 import sqlalchemy
 
+from novalite.common import rpc
 from novalite.tools import localcloud
 
 BACKENDS = ('sqlite', 'mysql', 'postgresql')
@@ -68,6 +69,9 @@ def cloud(request, tmp_path_factory):
         cloud.engine.dispose()
     finally:
         local.stop()
+        # The test process's own RPC clients (helpers.compute_api) would
+        # keep reconnecting to the vhost about to disappear.
+        rpc.cleanup()
         local.delete_vhost()
         database.drop()
 
