@@ -27,12 +27,16 @@ class APIMiddleware:
         self.conf = conf
 
     def __call__(self, environ, start_response):
+        # Every answer is JSON (or an image's bytes); like Nova, never refuse
+        # a request over its Accept header (pecan would answer 406).
+        environ.pop('HTTP_ACCEPT', None)
         req = webob.Request(environ)
         ctx = auth.context_from_headers(req.headers)
         environ[CONTEXT_KEY] = ctx
         version = microversion.MIN
+        compute = _is_compute(req.path_info)
         try:
-            if _is_compute(req.path_info):
+            if compute:
                 version = microversion.from_headers(req.headers)
                 self._strip_project(req, ctx)
             environ[VERSION_KEY] = version
@@ -44,8 +48,9 @@ class APIMiddleware:
             resp = faults.response(exc.code, exc.message)
         except Exception as exc:  # noqa: BLE001 -- never a traceback page
             resp = faults.from_exception(exc)
-        for key, value in microversion.response_headers(version):
-            resp.headers[key] = value
+        if compute:
+            for key, value in microversion.response_headers(version):
+                resp.headers[key] = value
         resp.headers['x-openstack-request-id'] = ctx.request_id
         resp.headers['x-compute-request-id'] = ctx.request_id
         return resp(environ, start_response)

@@ -1,8 +1,10 @@
-"""URL tree roots: / (versions), /v2.1 (compute) and /image (Glance v2)."""
+"""URL tree roots: / (versions), /v2.1 (compute), /image (Glance v2) and
+/identity (a version document only, see controllers/identity.py)."""
 
 import pecan
 
 from novalite.api.controllers import flavors
+from novalite.api.controllers import identity
 from novalite.api.controllers import images
 from novalite.api.controllers import networks
 from novalite.api.controllers import servers
@@ -28,6 +30,7 @@ class RootController:
     def __init__(self, conf):
         self.conf = conf
         self.image = images.ImageRootController(conf)
+        self.identity = identity.IdentityController(conf)
         pecan.route(self, 'v2.1', V21Controller(conf))
 
     @pecan.expose('json')

@@ -20,6 +20,9 @@ class Client:
     def request(self, method, path, body=None, token='alice:p1',
                 version=None, headers=None, raw=None):
         req = webob.Request.blank(path, method=method)
+        # As novaclient and openstacksdk do, on every request (a handler
+        # without a JSON template would answer it 406).
+        req.headers['Accept'] = 'application/json'
         if token is not None:
             req.headers['X-Auth-Token'] = token
         if version is not None:

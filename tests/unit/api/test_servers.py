@@ -219,6 +219,7 @@ def test_delete_unscheduled_server_locally(client, cloud, conductor, admin):
     sid = client.post('/v2.1/servers', _body(cloud)).data['server']['id']
     resp = client.delete('/v2.1/servers/' + sid)
     assert resp.status_code == 204
+    assert resp.body == b""
     assert resp.headers['OpenStack-API-Version'] == 'compute 2.1'
     gone = client.get('/v2.1/servers/' + sid)
     assert gone.status_code == 404
