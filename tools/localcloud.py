@@ -90,12 +90,16 @@ class LocalCloud:
     """Config, processes and readiness of one local cloud in ``state_dir``."""
 
     def __init__(self, state_dir, db_url, compute_hosts=('compute1',),
-                 api_port=None, vhost=None,
+                 api_port=None, vhost=None, schedulers=1,
                  libvirt_uri='test:///default', virt_type='qemu',
                  extra_conf=None):
         self.state_dir = os.path.abspath(state_dir)
         self.db_url = db_url
         self.compute_hosts = list(compute_hosts)
+        # Extra schedulers (host schedulerN) share the topic: claims must
+        # stay correct when several place instances at once.
+        self.extra_schedulers = ['scheduler%d' % i
+                                 for i in range(2, schedulers + 1)]
         self.api_port = api_port or free_port()
         self.vhost = vhost
         self.libvirt_uri = libvirt_uri
@@ -137,12 +141,12 @@ class LocalCloud:
                 for key, value in values.items():
                     out.write('%s = %s\n' % (key, value))
                 out.write('\n')
-        for host in self.compute_hosts:
+        for host in self.compute_hosts + self.extra_schedulers:
             with open(self._host_conf(host), 'w') as out:
                 out.write('[DEFAULT]\nhost = %s\n' % host)
 
     def _host_conf(self, host):
-        return os.path.join(self.state_dir, 'compute-%s.conf' % host)
+        return os.path.join(self.state_dir, 'host-%s.conf' % host)
 
     def ensure_vhost(self):
         if self.vhost:
@@ -168,6 +172,9 @@ class LocalCloud:
         base = ['--config-file', self.conf_file]
         cmds = {name: [bin_path('novalite-' + name)] + base
                 for name in SERVICES}
+        for host in self.extra_schedulers:
+            cmds[host] = ([bin_path('novalite-scheduler')] + base
+                          + ['--config-file', self._host_conf(host)])
         for host in self.compute_hosts:
             cmds['compute-' + host] = ([bin_path('novalite-compute')] + base
                                        + ['--config-file',
@@ -240,6 +247,7 @@ class LocalCloud:
         want = {('novalite-conductor', None), ('novalite-scheduler', None),
                 ('novalite-api', None)}
         want |= {('novalite-compute', h) for h in self.compute_hosts}
+        want |= {('novalite-scheduler', h) for h in self.extra_schedulers}
         deadline = time.time() + timeout
         missing = want
         try:

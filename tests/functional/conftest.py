@@ -12,6 +12,7 @@ import requests
 import sqlalchemy
 
 from novalite.common import rpc
+from novalite.tests.functional import helpers
 from novalite.tools import localcloud
 
 BACKENDS = ('sqlite', 'mysql', 'postgresql')
@@ -55,8 +56,11 @@ def cloud(request, tmp_path_factory):
     database = localcloud.Database(backend, state)
     database.create()
     local = localcloud.LocalCloud(
-        state, database.url, compute_hosts=COMPUTE_HOSTS,
-        vhost='novalite-test-%s' % uuid.uuid4().hex[:8])
+        state, database.url, compute_hosts=COMPUTE_HOSTS, schedulers=2,
+        vhost='novalite-test-%s' % uuid.uuid4().hex[:8],
+        # Short, so a stopped compute agent is seen down within a test.
+        extra_conf={'DEFAULT': {'report_interval': helpers.REPORT_INTERVAL,
+                                'service_down_time': helpers.SERVICE_DOWN_TIME}})
     local.write_config()
     local.ensure_vhost()
     try:

@@ -8,6 +8,9 @@ from novalite.common import exception
 from novalite.compute import rpcapi as compute_rpcapi
 
 POLL = 0.05
+# Heartbeat settings of the functional test cloud (seconds).
+REPORT_INTERVAL = 1
+SERVICE_DOWN_TIME = 6
 
 
 def wait_status(cloud, server_id, status, timeout=60):
@@ -24,6 +27,20 @@ def wait_status(cloud, server_id, status, timeout=60):
         time.sleep(POLL)
     raise AssertionError('server %s not %s after %ss: %s\n%s' % (
         server_id, status, timeout, server, cloud.local.logs()))
+
+
+def wait_settled(cloud, server_id, timeout=60):
+    """Wait until the server leaves BUILD; return it (ACTIVE or ERROR)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        rsp = cloud.http('GET', '/servers/%s' % server_id)
+        assert rsp.status_code == 200, rsp.text
+        server = rsp.json()['server']
+        if server['status'] != 'BUILD':
+            return server
+        time.sleep(POLL)
+    raise AssertionError('server %s still in BUILD after %ss\n%s' % (
+        server_id, timeout, cloud.local.logs()))
 
 
 def wait_gone(cloud, server_id, timeout=60):
