@@ -103,26 +103,14 @@ def _seed(endpoint):
 
 def run(count, backend, hosts):
     state = tempfile.mkdtemp(prefix='novalite-bench-')
-    database = localcloud.Database(backend, state)
-    database.create()
-    cloud = localcloud.LocalCloud(
-        state, database.url, compute_hosts=['bench%d' % i for i in
-                                            range(hosts)],
-        vhost='novalite-bench-%s' % uuid.uuid4().hex[:8])
-    cloud.write_config()
-    cloud.ensure_vhost()
-    try:
-        cloud.manage('bootstrap')
-        cloud.start()
-        cloud.wait_ready(timeout=90)
+    with localcloud.disposable_cloud(
+            backend, state, vhost_prefix='novalite-bench',
+            compute_hosts=['bench%d' % i for i in range(hosts)],
+            on_teardown=rpc.cleanup) as cloud:
         image_id, network_id = _seed(cloud.endpoint)
         floor = summary(rpc_floor(cloud.conf_file))
         boots = summary(boot_serially(cloud.endpoint, count, image_id,
                                       network_id))
-    finally:
-        cloud.stop()
-        cloud.delete_vhost()
-        database.drop()
     return floor, boots
 
 

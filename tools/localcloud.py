@@ -2,6 +2,7 @@
 and the four services as separate OS processes. Used by `make run`, the
 functional tests and the benchmarks, so all three run the same way."""
 
+import contextlib
 import json
 import os
 import signal
@@ -336,3 +337,32 @@ def _signal(pid, sig):
         os.kill(pid, sig)
     except ProcessLookupError:
         pass
+
+
+@contextlib.contextmanager
+def disposable_cloud(backend, state_dir, vhost_prefix='novalite-tmp',
+                     on_teardown=None, **kwargs):
+    """A running cloud on a fresh database and RabbitMQ vhost, all removed
+    on exit: what the functional tests and the benchmarks run against.
+
+    :param on_teardown: called after the services stop and before the vhost
+        goes (e.g. to close the caller's own RPC transports to it).
+    """
+    database = Database(backend, state_dir)
+    database.create()
+    cloud = LocalCloud(state_dir, database.url,
+                       vhost='%s-%s' % (vhost_prefix, uuid.uuid4().hex[:8]),
+                       **kwargs)
+    cloud.write_config()
+    cloud.ensure_vhost()
+    try:
+        cloud.manage('bootstrap')
+        cloud.start()
+        cloud.wait_ready(timeout=90)
+        yield cloud
+    finally:
+        cloud.stop()
+        if on_teardown:
+            on_teardown()
+        cloud.delete_vhost()
+        database.drop()

@@ -4,7 +4,6 @@ vhost, and a fresh SQLite / MariaDB / PostgreSQL database. A backend server
 that cannot be reached fails the tests with a clear message."""
 
 import os
-import uuid
 
 import openstack
 import pytest
@@ -53,31 +52,20 @@ class Cloud:
 def cloud(request, tmp_path_factory):
     backend = request.param
     state = str(tmp_path_factory.mktemp('cloud-' + backend))
-    database = localcloud.Database(backend, state)
-    database.create()
-    local = localcloud.LocalCloud(
-        state, database.url, compute_hosts=COMPUTE_HOSTS, schedulers=2,
-        vhost='novalite-test-%s' % uuid.uuid4().hex[:8],
-        # Short, so a stopped compute agent is seen down within a test.
-        extra_conf={'DEFAULT': {'report_interval': helpers.REPORT_INTERVAL,
-                                'service_down_time': helpers.SERVICE_DOWN_TIME}})
-    local.write_config()
-    local.ensure_vhost()
-    try:
-        local.manage('bootstrap')
-        local.start()
-        local.wait_ready(timeout=90)
+    with localcloud.disposable_cloud(
+            backend, state, vhost_prefix='novalite-test',
+            compute_hosts=COMPUTE_HOSTS, schedulers=2,
+            # The test process's own RPC clients (helpers.compute_api)
+            # would keep reconnecting to the vhost about to disappear.
+            on_teardown=rpc.cleanup,
+            # Short, so a stopped compute agent is seen down within a test.
+            extra_conf={'DEFAULT': {
+                'report_interval': helpers.REPORT_INTERVAL,
+                'service_down_time': helpers.SERVICE_DOWN_TIME}}) as local:
         cloud = Cloud(local, backend)
         _seed(cloud, state)
         yield cloud
         cloud.engine.dispose()
-    finally:
-        local.stop()
-        # The test process's own RPC clients (helpers.compute_api) would
-        # keep reconnecting to the vhost about to disappear.
-        rpc.cleanup()
-        local.delete_vhost()
-        database.drop()
 
 
 def _seed(cloud, state):
