@@ -15,6 +15,7 @@ from novalite.common import context as nl_context
 from novalite.common import exception
 from novalite.common import rpc
 from novalite.common import states
+from novalite.compute import actions
 from novalite.compute import build
 from novalite.compute import resource_tracker
 from novalite.compute import rpcapi as compute_rpcapi
@@ -50,7 +51,7 @@ class InstanceLocks:
                     del self._locks[uuid]
 
 
-class ComputeManager:
+class ComputeManager(actions.ServerActionsMixin):
     """RPC endpoint object of ``novalite-compute`` (server=``[DEFAULT]
     host``); its RPC API version is ``compute.rpcapi.RPC_API_VERSION``."""
 

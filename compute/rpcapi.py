@@ -5,12 +5,16 @@ Version history:
 
     1.0 - Initial: build_and_run_instance, terminate_instance.
     1.1 - Added get_diagnostics.
+    1.2 - Added server actions: stop_instance, start_instance,
+          reboot_instance, pause_instance, unpause_instance,
+          suspend_instance, resume_instance, rebuild_instance,
+          get_console_output, snapshot_instance.
 """
 
 from novalite.common import rpc
 
 TOPIC = 'novalite-compute'
-RPC_API_VERSION = '1.1'
+RPC_API_VERSION = '1.2'
 
 
 class ComputeAPI:
@@ -57,3 +61,61 @@ class ComputeAPI:
         """
         return self._cctxt(instance['host'], '1.1').call(
             ctxt, 'get_diagnostics', instance=instance)
+
+    # -- server actions (1.2); the API has already set the task_state ------
+    def _cast_action(self, ctxt, method, instance, **kwargs):
+        self._cctxt(instance['host'], '1.2').cast(ctxt, method,
+                                                  instance=instance, **kwargs)
+
+    def stop_instance(self, ctxt, instance, clean_shutdown=True):
+        """Power off (ACPI shutdown first when ``clean_shutdown``): task
+        powering-off → vm_state stopped, power_state SHUTDOWN."""
+        self._cast_action(ctxt, 'stop_instance', instance,
+                          clean_shutdown=clean_shutdown)
+
+    def start_instance(self, ctxt, instance):
+        """Power on: task powering-on → vm_state active, RUNNING."""
+        self._cast_action(ctxt, 'start_instance', instance)
+
+    def reboot_instance(self, ctxt, instance, reboot_type):
+        """Reboot, ``reboot_type`` SOFT (ACPI, falls back to hard) or HARD."""
+        self._cast_action(ctxt, 'reboot_instance', instance,
+                          reboot_type=reboot_type)
+
+    def pause_instance(self, ctxt, instance):
+        self._cast_action(ctxt, 'pause_instance', instance)
+
+    def unpause_instance(self, ctxt, instance):
+        self._cast_action(ctxt, 'unpause_instance', instance)
+
+    def suspend_instance(self, ctxt, instance):
+        """Save the guest's memory to disk (libvirt managed save)."""
+        self._cast_action(ctxt, 'suspend_instance', instance)
+
+    def resume_instance(self, ctxt, instance):
+        self._cast_action(ctxt, 'resume_instance', instance)
+
+    def rebuild_instance(self, ctxt, instance, image_ref, image_meta,
+                         admin_password=None):
+        """Recreate the guest from ``image_ref`` (same flavor, same host).
+
+        :param image_meta: the new image's record (dict, Glance fields).
+        """
+        self._cast_action(ctxt, 'rebuild_instance', instance,
+                          image_ref=image_ref, image_meta=image_meta,
+                          admin_password=admin_password)
+
+    def snapshot_instance(self, ctxt, instance, image_id):
+        """Upload the root disk into the (queued) image ``image_id``."""
+        self._cast_action(ctxt, 'snapshot_instance', instance,
+                          image_id=image_id)
+
+    def get_console_output(self, ctxt, instance, tail_length=None):
+        """The serial console log (call).
+
+        :param tail_length: only the last N lines, or all when None.
+        :returns: the text.
+        """
+        return self._cctxt(instance['host'], '1.2').call(
+            ctxt, 'get_console_output', instance=instance,
+            tail_length=tail_length)

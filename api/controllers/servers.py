@@ -6,6 +6,7 @@ import pecan
 
 from novalite.api import faults
 from novalite.api import request_env
+from novalite.api.controllers import server_actions
 from novalite.api.schemas import common
 from novalite.api.schemas import servers as schema
 from novalite.api import server_create
@@ -35,6 +36,8 @@ class ServerController:
     def __init__(self, parent, server_id):
         self.parent = parent
         self.server_id = server_id
+        self.action = server_actions.ServerActionController(parent,
+                                                            server_id)
 
     @pecan.expose(generic=True, template='json')
     def index(self):
