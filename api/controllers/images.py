@@ -1,4 +1,8 @@
-"""/image: a Glance v2-compatible image API over the built-in store."""
+"""/image: a Glance v2-compatible image API over the built-in store.
+
+Status codes are Glance's: 403 for what policy or a read-only attribute
+forbids, 404 for what the caller may not see, 409 for a state that forbids
+the request, 413 past a quota, 415 for a wrong request content type."""
 
 import pecan
 import webob
@@ -7,16 +11,28 @@ from novalite.api import faults
 from novalite.api import image_store
 from novalite.api import request_env
 from novalite.api.schemas import images as schema
-from novalite.api import validation
 from novalite.api.views import images as view
 from novalite.common.db import images as images_db
+from novalite.common import exception
 
-_COLUMNS = ('id', 'name', 'visibility', 'protected', 'tags',
-            'container_format', 'disk_format', 'min_disk', 'min_ram')
+# Glance's limit_param_default.
+DEFAULT_LIMIT = 25
+
+
+def _owned(ctx, img, what):
+    """Only the owner (or an admin) changes an image others may see."""
+    if not ctx.is_admin and img['owner'] != ctx.project_id:
+        raise faults.Fault(403, 'You are not permitted to %s image %s.'
+                           % (what, img['id']))
+
+
+def _no_content():
+    request_env.set_status(204)
+    return ''
 
 
 class ImageFileController:
-    """/image/v2/images/<id>/file"""
+    """/image/v2/images/<id>/file: the bits, streamed both ways."""
 
     def __init__(self, store, image_id):
         self.store = store
@@ -26,11 +42,14 @@ class ImageFileController:
     def index(self):
         request_env.only_get()
         img = images_db.get(request_env.context(), self.image_id)
-        if img['status'] != 'active' or not self.store.exists(img['id']):
-            request_env.set_status(204)
-            return ''
+        if img['status'] != 'active':
+            return _no_content()
+        try:
+            chunks = self.store.iter_chunks(img['id'])
+        except FileNotFoundError:
+            return _no_content()
         resp = webob.Response(content_type='application/octet-stream')
-        resp.app_iter = self.store.iter_chunks(img['id'])
+        resp.app_iter = chunks
         resp.content_length = img['size']
         if img['checksum']:
             resp.headers['Content-MD5'] = img['checksum']
@@ -39,33 +58,112 @@ class ImageFileController:
     @index.when(method='PUT')
     def index_put(self):
         ctx = request_env.context()
+        req = pecan.request
         img = images_db.get(ctx, self.image_id)
-        if not ctx.is_admin and img['owner'] != ctx.project_id:
-            raise faults.Fault(403, 'You are not permitted to upload data '
-                                    'to image %s.' % img['id'])
+        _owned(ctx, img, 'upload data to')
+        if req.content_type not in ('', 'application/octet-stream'):
+            raise faults.Fault(415, 'Content type %s is not supported for '
+                                    'image data.' % req.content_type)
+        if not img['disk_format'] or not img['container_format']:
+            raise faults.bad_request('Properties disk_format, '
+                                     'container_format must be set prior '
+                                     'to saving data.')
+        if (req.content_length or 0) > self.store.size_cap:
+            raise faults.Fault(413, str(image_store.SizeExceeded(
+                self.store.size_cap)))
         images_db.update(ctx, img['id'], {'status': 'saving'},
                          expected_status='queued')
         try:
-            size, md5, sha512 = self.store.write(
-                img['id'], pecan.request.body_file)
-        except Exception:
-            images_db.update(ctx, img['id'], {'status': 'queued'})
+            size, md5, sha512, head = self.store.write(img['id'],
+                                                       req.body_file)
+        except BaseException as exc:
+            # A failed or refused upload leaves the image queued, as Glance
+            # does, so the client can try again.
+            self._revert(ctx)
+            if isinstance(exc, image_store.SizeExceeded):
+                raise faults.Fault(413, str(exc))
             raise
-        images_db.update(ctx, img['id'], {
-            'status': 'active', 'size': size, 'virtual_size': None,
-            'checksum': md5, 'os_hash_algo': 'sha512',
-            'os_hash_value': sha512})
-        request_env.set_status(204)
-        return ''
+        try:
+            images_db.update(ctx, img['id'], {
+                'status': 'active', 'size': size, 'checksum': md5,
+                'virtual_size': image_store.virtual_size(
+                    img['disk_format'], head, size),
+                'os_hash_algo': 'sha512', 'os_hash_value': sha512},
+                expected_status='saving')
+        except (exception.ImageNotFound, exception.Conflict):
+            self.store.delete(img['id'])
+            raise faults.Fault(410, 'Image %s could not be found after '
+                                    'upload. The image may have been '
+                                    'deleted during the upload.' % img['id'])
+        return _no_content()
+
+    def _revert(self, ctx):
+        try:
+            images_db.update(ctx, self.image_id, {'status': 'queued'},
+                             expected_status='saving')
+        except (exception.ImageNotFound, exception.Conflict):
+            pass
+
+
+class TagController:
+    """/image/v2/images/<id>/tags/<tag>: PUT adds, DELETE removes."""
+
+    def __init__(self, image_id, tag):
+        self.image_id = image_id
+        self.tag = tag
+
+    def _change(self, add):
+        ctx = request_env.context()
+        _owned(ctx, images_db.get(ctx, self.image_id), 'modify')
+        if add and len(self.tag) > 255:
+            raise faults.bad_request('Tag is too long: more than 255 '
+                                     'characters.')
+
+        def change(img):
+            tags = set(img['tags'] or ())
+            if not add and self.tag not in tags:
+                raise faults.Fault(404, 'Tag %s not found.' % self.tag)
+            (tags.add if add else tags.remove)(self.tag)
+            if len(tags) > schema.TAG_QUOTA:
+                raise faults.Fault(413, 'Maximum number of tags (%d) '
+                                        'exceeded.' % schema.TAG_QUOTA)
+            return {'tags': sorted(tags)}
+
+        images_db.modify(ctx, self.image_id, change)
+        return _no_content()
+
+    @pecan.expose(generic=True)
+    def index(self):
+        raise faults.Fault(405, 'The method is not allowed for this '
+                                'resource.')
+
+    @index.when(method='PUT')
+    def index_put(self):
+        return self._change(add=True)
+
+    @index.when(method='DELETE')
+    def index_delete(self):
+        return self._change(add=False)
+
+
+class TagsController:
+
+    def __init__(self, image_id):
+        self.image_id = image_id
+
+    @pecan.expose()
+    def _lookup(self, tag, *remainder):
+        return TagController(self.image_id, tag), remainder
 
 
 class ImageController:
-    """/image/v2/images/<id>"""
+    """/image/v2/images/<id>: show, JSON-patch update, delete."""
 
     def __init__(self, store, image_id):
         self.store = store
         self.image_id = image_id
         self.file = ImageFileController(store, image_id)
+        self.tags = TagsController(image_id)
 
     @pecan.expose(generic=True, template='json')
     def index(self):
@@ -73,21 +171,30 @@ class ImageController:
         return view.image(images_db.get(request_env.context(),
                                         self.image_id))
 
+    @index.when(method='PATCH', template='json')
+    def index_patch(self):
+        ctx = request_env.context()
+        if pecan.request.content_type != schema.PATCH_TYPE:
+            raise faults.Fault(415, 'Unsupported Content-Type: use %s'
+                               % schema.PATCH_TYPE)
+        changes = schema.parse_patch(pecan.request.body)
+        _owned(ctx, images_db.get(ctx, self.image_id), 'modify')
+        img = images_db.modify(ctx, self.image_id, lambda cur: (
+            schema.apply_patch(cur, changes, ctx.is_admin)))
+        return view.image(img)
+
     @index.when(method='DELETE')
     def index_delete(self):
         ctx = request_env.context()
         img = images_db.get(ctx, self.image_id)
-        if not ctx.is_admin and img['owner'] != ctx.project_id:
-            raise faults.Fault(403, 'You are not permitted to delete image '
-                                    '%s.' % img['id'])
+        _owned(ctx, img, 'delete')
         images_db.destroy(ctx, img['id'])
         self.store.delete(img['id'])
-        request_env.set_status(204)
-        return ''
+        return _no_content()
 
 
 class ImagesController:
-    """/image/v2/images"""
+    """/image/v2/images: list and create."""
 
     def __init__(self, conf):
         self.conf = conf
@@ -96,38 +203,21 @@ class ImagesController:
     @pecan.expose(generic=True, template='json')
     def index(self):
         request_env.only_get()
-        ctx = request_env.context()
         params = request_env.params()
-        limit = params.get('limit', '25')
-        if not limit.isdigit():
-            raise faults.bad_request('limit param must be an integer')
-        limit = min(int(limit), self.conf.api.max_limit)
-        filters = {k: params.get(k) for k in ('name', 'status', 'visibility',
-                                              'owner')}
-        found = images_db.get_all(ctx, filters, limit=limit,
-                                  marker=params.get('marker'))
-        body = {'images': [view.image(i) for i in found],
-                'schema': '/v2/schemas/images', 'first': '/v2/images'}
-        if found and len(found) == limit:
-            body['next'] = '/v2/images?marker=%s&limit=%d' % (
-                found[-1]['id'], limit)
-        return body
+        filters, limit, marker, sort = schema.list_query(
+            params, DEFAULT_LIMIT, self.conf.api.max_limit)
+        try:
+            found = images_db.get_all(request_env.context(), filters,
+                                      limit=limit, marker=marker, sort=sort)
+        except exception.ImageNotFound:
+            raise faults.bad_request('Invalid marker. Image %s could not be '
+                                     'found.' % marker)
+        return view.images(found, params, limit)
 
     @index.when(method='POST', template='json')
     def index_post(self):
         ctx = request_env.context()
-        body = request_env.json_body()
-        for key in schema.READ_ONLY:
-            if key in body:
-                raise faults.Fault(403, "Attribute '%s' is read-only." % key)
-        validation.validate(schema.create, body)
-        if body.get('visibility') == 'public' and not ctx.is_admin:
-            raise faults.Fault(403, 'You are not authorized to complete '
-                                    'publicize_image action.')
-        values = {k: body[k] for k in _COLUMNS if k in body}
-        values['properties'] = {k: v for k, v in body.items()
-                                if k not in _COLUMNS and k != 'os_hidden'}
-        values['status'] = 'queued'
+        values = schema.create_values(request_env.json_body(), ctx)
         img = images_db.create(ctx, values)
         request_env.set_status(201)
         pecan.response.headers['Location'] = '/v2/images/%s' % img['id']
@@ -138,10 +228,23 @@ class ImagesController:
         return ImageController(self.store, image_id), remainder
 
 
+class SchemasController:
+    """/image/v2/schemas/image(s): what glanceclient-style clients read."""
+
+    @pecan.expose('json')
+    def image(self):
+        return schema.IMAGE
+
+    @pecan.expose('json')
+    def images(self):
+        return schema.IMAGES
+
+
 class V2Controller:
 
     def __init__(self, conf):
         self.images = ImagesController(conf)
+        self.schemas = SchemasController()
 
 
 class ImageRootController:

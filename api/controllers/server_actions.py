@@ -1,10 +1,20 @@
 """POST /v2.1/servers/<id>/action: server actions (os-stop, os-start,
 reboot, pause, unpause, suspend, resume, lock, unlock, rebuild,
-os-getConsoleOutput, createImage)."""
+os-getConsoleOutput, createImage). The body names one action; its schema is
+checked before the server is looked up (400 before 404, as Nova)."""
 
 import pecan
 
 from novalite.api import faults
+from novalite.api import request_env
+from novalite.api.schemas import server_actions as schema
+from novalite.api import server_actions as actions
+from novalite.api import validation
+
+# Keys of the server view Nova leaves out of the rebuild answer.
+_NOT_IN_REBUILD = ('OS-EXT-', 'OS-SRV-USG:', 'os-extended-volumes:',
+                   'config_drive', 'key_name', 'security_groups',
+                   'host_status')
 
 
 class ServerActionController:
@@ -17,3 +27,90 @@ class ServerActionController:
     def index(self):
         raise faults.Fault(405, 'The method is not allowed for this '
                                 'resource.')
+
+    @index.when(method='POST', template='json')
+    def index_post(self):
+        ctx = request_env.context()
+        body = request_env.json_body()
+        if len(body) != 1:
+            raise faults.bad_request('Malformed request body: too many '
+                                     'body keys')
+        key = next(iter(body))
+        handler = _HANDLERS.get(key)
+        if handler is None:
+            raise faults.bad_request('There is no such action: %s' % key)
+        return handler(self, ctx, body)
+
+    def _server(self, ctx):
+        return actions.get_visible(ctx, self.server_id)
+
+    @staticmethod
+    def _accepted():
+        # 202 with an empty body; pecan sends a returned response as is.
+        resp = pecan.response
+        resp.status = 202
+        resp.body = b''
+        return resp
+
+    # -- handlers -------------------------------------------------------------
+    def _simple(self, ctx, body):
+        (key,) = body
+        actions.simple(ctx, self._server(ctx), key, self.servers.compute())
+        return self._accepted()
+
+    def _reboot(self, ctx, body):
+        validation.validate(schema.reboot, body)
+        actions.reboot(ctx, self._server(ctx), body['reboot']['type'],
+                       self.servers.compute())
+        return self._accepted()
+
+    def _lock(self, ctx, body):
+        actions.lock(ctx, self._server(ctx))
+        return self._accepted()
+
+    def _unlock(self, ctx, body):
+        actions.unlock(ctx, self._server(ctx))
+        return self._accepted()
+
+    def _rebuild(self, ctx, body):
+        version = request_env.api_version()
+        validation.validate(schema.rebuild_schema(version), body)
+        inst, password = actions.rebuild(ctx, self._server(ctx),
+                                         body['rebuild'],
+                                         self.servers.compute())
+        server = self.servers.views(ctx).detail(inst)
+        server = {k: v for k, v in server.items()
+                  if not k.startswith(_NOT_IN_REBUILD)}
+        server['addresses'] = {
+            net: [{'version': a['version'], 'addr': a['addr']}
+                  for a in addrs]
+            for net, addrs in server['addresses'].items()}
+        server['adminPass'] = password
+        request_env.set_status(202)
+        return {'server': server}
+
+    def _console_output(self, ctx, body):
+        validation.validate(schema.get_console_output, body)
+        length = body['os-getConsoleOutput'].get('length')
+        output = actions.console_output(ctx, self._server(ctx), length,
+                                        self.servers.compute())
+        return {'output': output}
+
+    def _create_image(self, ctx, body):
+        validation.validate(schema.create_image, body)
+        image_id = actions.create_image(ctx, self._server(ctx),
+                                        body['createImage'],
+                                        self.servers.compute())
+        pecan.response.headers['Location'] = '%s/image/v2/images/%s' % (
+            request_env.base_url(self.servers.conf), image_id)
+        return self._accepted()
+
+
+_HANDLERS = dict(
+    {key: ServerActionController._simple for key in actions.RULES},
+    **{'reboot': ServerActionController._reboot,
+       'lock': ServerActionController._lock,
+       'unlock': ServerActionController._unlock,
+       'rebuild': ServerActionController._rebuild,
+       'os-getConsoleOutput': ServerActionController._console_output,
+       'createImage': ServerActionController._create_image})

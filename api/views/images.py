@@ -1,4 +1,6 @@
-"""Glance v2 image bodies and the version document of /image."""
+"""Glance v2 image bodies, image lists and the version document of /image."""
+
+import urllib.parse
 
 _TIME = '%Y-%m-%dT%H:%M:%SZ'
 
@@ -8,7 +10,9 @@ def _time(value):
 
 
 def image(img):
-    body = dict(img.get('properties') or {})
+    props = dict(img.get('properties') or {})
+    hidden = bool(props.pop('os_hidden', False))
+    body = props
     body.update({
         'id': img['id'], 'name': img['name'], 'status': img['status'],
         'visibility': img['visibility'], 'protected': bool(img['protected']),
@@ -19,13 +23,28 @@ def image(img):
         'size': img['size'], 'virtual_size': img['virtual_size'],
         'checksum': img['checksum'], 'os_hash_algo': img['os_hash_algo'],
         'os_hash_value': img['os_hash_value'], 'owner': img['owner'],
-        'os_hidden': False,
+        'os_hidden': hidden,
         'created_at': _time(img['created_at']),
         'updated_at': _time(img['updated_at'] or img['created_at']),
         'self': '/v2/images/%s' % img['id'],
         'file': '/v2/images/%s/file' % img['id'],
         'schema': '/v2/schemas/image',
     })
+    return body
+
+
+def images(found, params, limit):
+    """The list body; ``next`` (the request's parameters with the last
+    image as marker) when the page is full, as Glance does."""
+    query = [(k, v) for k, v in params.items() if k != 'marker']
+    first = '/v2/images'
+    if query:
+        first += '?' + urllib.parse.urlencode(query)
+    body = {'images': [image(i) for i in found],
+            'schema': '/v2/schemas/images', 'first': first}
+    if found and len(found) >= limit:
+        query.append(('marker', found[-1]['id']))
+        body['next'] = '/v2/images?' + urllib.parse.urlencode(query)
     return body
 
 

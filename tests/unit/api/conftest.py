@@ -70,5 +70,6 @@ def cloud(db, admin):
         user_id='alice', project_id='p1'), {
         'name': 'cirros', 'status': 'active', 'disk_format': 'qcow2',
         'container_format': 'bare', 'size': 3})
-    queued = images.create(admin, {'name': 'empty'})
+    queued = images.create(nl_context.RequestContext(
+        user_id='alice', project_id='p1'), {'name': 'empty'})
     return {'network': net, 'image': img, 'queued_image': queued}
