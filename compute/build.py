@@ -4,9 +4,12 @@ receives the request.
 Every state change is an ``instance_update`` with ``expected_task_state``:
 if the API started a delete meanwhile (task_state ``deleting``) or the
 instance is gone, the update fails and the build stops, removes what it
-created and leaves the instance to the delete. Any other failure before the
-guest runs is handed back to the conductor, which reschedules to the next
-alternate or sets ERROR with the fault.
+created and leaves the instance to the delete. An image this host cannot
+boot (``exception.Invalid`` from the driver: wrong format, too big for the
+flavor, a missing kernel or ramdisk) aborts the build: no other host would
+do better, so the instance goes straight to ERROR with a fault saying why.
+Any other failure before the guest runs is handed back to the conductor,
+which reschedules to the next alternate or sets ERROR with the fault.
 """
 
 import datetime
@@ -28,6 +31,10 @@ _STEPS = ((states.SCHEDULING, states.NETWORKING),
 
 # The instance was taken over (delete) or removed: stop, do not error it.
 _TAKEN_OVER = (exception.InstanceNotFound, exception.UnexpectedTaskState)
+# What spawn raises for an image no host can boot.
+_BAD_IMAGE = (exception.Invalid, exception.ImageNotFound)
+# Nova's fault code for a build failure.
+FAULT_CODE = 500
 
 
 def utcnow_iso():
@@ -67,8 +74,12 @@ class BuildWorkflow:
             spawned = True
             image_meta = ((request_spec or {}).get('image') or
                           {'id': instance.get('image_ref')})
-            self.driver.spawn(instance, image_meta, requested_networks,
-                              admin_password=admin_password)
+            try:
+                self.driver.spawn(instance, image_meta, requested_networks,
+                                  admin_password=admin_password, context=ctx)
+            except _BAD_IMAGE as exc:
+                raise exception.BuildAbortException(
+                    instance_uuid=uuid, reason=exc.message)
             instance = self._update(
                 ctx, instance, states.SPAWNING, vm_state=states.ACTIVE,
                 power_state=states.RUNNING, task_state=None,
@@ -86,7 +97,10 @@ class BuildWorkflow:
             if spawned:
                 self._cleanup(instance)
             self._event(ctx, 'finish', uuid, 'Error', tb)
-            self._reschedule(ctx, instance, request_spec, host_list, exc)
+            if isinstance(exc, exception.BuildAbortException):
+                self._abort(ctx, instance, exc, tb)
+            else:
+                self._reschedule(ctx, instance, request_spec, host_list, exc)
             return None
         self._event(ctx, 'finish', uuid, 'Success')
         LOG.info('instance %s is active on %s', uuid, self.conf.host)
@@ -116,12 +130,29 @@ class BuildWorkflow:
             LOG.exception('cannot clean up instance %s after a failed build',
                           instance['uuid'])
 
+    def _abort(self, ctx, instance, exc, tb):
+        """ERROR with the abort message as the fault (the conductor's
+        reschedule would record "exceeded retries" instead). As Nova does,
+        the instance leaves this host (host/node cleared) and its claim is
+        dropped at once: nothing of it remains here."""
+        uuid = instance['uuid']
+        try:
+            self.conductor.instance_update(
+                ctx, uuid, {'vm_state': states.ERROR, 'task_state': None,
+                            'host': None, 'node': None},
+                expected_task_state=states.SPAWNING)
+            self.conductor.instance_fault_create(
+                ctx, uuid, FAULT_CODE, exc.message[:255], details=tb,
+                host=self.conf.host)
+            self.conductor.allocation_free(ctx, uuid)
+        except _TAKEN_OVER:
+            LOG.info('instance %s was deleted while its build aborted', uuid)
+        except Exception:  # noqa: BLE001
+            LOG.exception('cannot set instance %s to ERROR', uuid)
+
     def _reschedule(self, ctx, instance, request_spec, host_list, exc):
-        if isinstance(exc, exception.BuildAbortException):
-            alternates = []   # no other host can fix it: straight to ERROR
-        else:
-            alternates = [sel for sel in host_list or []
-                          if sel.get('service_host') != self.conf.host]
+        alternates = [sel for sel in host_list or []
+                      if sel.get('service_host') != self.conf.host]
         try:
             self.conductor.build_instances(
                 ctx, instance, request_spec, host_list=alternates,

@@ -28,6 +28,11 @@ INTERRUPTED_BUILD = ('Instance build was interrupted by a compute agent '
                      'restart')
 
 
+def _stopped_by_guest(vm_state, power_state):
+    return (vm_state == states.ACTIVE and
+            power_state in (states.SHUTDOWN, states.CRASHED))
+
+
 class InstanceLocks:
     """One lock per instance uuid, forgotten once nobody holds or waits for
     it, so a delete arriving mid-build waits for the build to finish."""
@@ -74,8 +79,10 @@ class ComputeManager(actions.ServerActionsMixin):
 
     # -- service hooks --------------------------------------------------------
     def init_host(self):
-        """Connect to libvirt, report resources, reconcile our instances."""
+        """Connect to libvirt, subscribe to its lifecycle events, report
+        resources, reconcile our instances."""
         ctx = nl_context.get_admin_context()
+        self.driver.register_lifecycle_handler(self.handle_lifecycle_event)
         self.driver.init_host()
         if self.resource_tracker.report_until_up(ctx):
             try:
@@ -147,24 +154,55 @@ class ComputeManager(actions.ServerActionsMixin):
         if power_states is None:
             power_states = self.driver.get_power_states()
         for inst in instances:
-            # Builds and deletes own their instance; leave them alone.
+            # Builds and other tasks own their instance; leave them alone.
             if inst.get('task_state') or inst['vm_state'] == states.BUILDING:
                 continue
             actual = power_states.get(inst['uuid'], states.NOSTATE)
-            if actual == inst.get('power_state'):
+            if (actual == inst.get('power_state') and
+                    not _stopped_by_guest(inst['vm_state'], actual)):
                 continue
             if inst['uuid'] not in power_states:
                 LOG.warning('instance %s has no domain on this host',
                             inst['uuid'])
-            try:
+            self._record_power_state(ctx, inst['uuid'], actual,
+                                     inst['vm_state'])
+
+    def handle_lifecycle_event(self, uuid, power_state):
+        """A libvirt lifecycle event of domain ``uuid`` (from the driver's
+        dispatcher thread). The state is read again from libvirt, as the
+        event may be stale by now; an instance with a task in progress (or
+        not ours) is left alone."""
+        actual = self.driver.get_power_state({'uuid': uuid})
+        LOG.debug('lifecycle event of %s: power state %s (now %s)', uuid,
+                  power_state, actual)
+        # Events our own actions caused: the action records the state. A
+        # domain gone meanwhile was deleted (or the periodic sync sees it).
+        if (actual == states.NOSTATE or
+                not self.driver.is_new_power_state(uuid, actual)):
+            return
+        self._record_power_state(nl_context.get_admin_context(), uuid,
+                                 actual)
+
+    def _record_power_state(self, ctx, uuid, actual, vm_state=None):
+        """Write ``actual`` unless a task is in progress; a guest that
+        powered itself off while ACTIVE becomes STOPPED (SHUTOFF), as
+        Nova's _sync_instance_power_state does."""
+        updates = {'power_state': actual}
+        if _stopped_by_guest(vm_state, actual):
+            updates['vm_state'] = states.STOPPED
+        try:
+            inst = self.conductor.instance_update(
+                ctx, uuid, updates, expected_task_state=[None])
+            if vm_state is None and _stopped_by_guest(inst['vm_state'],
+                                                      actual):
                 self.conductor.instance_update(
-                    ctx, inst['uuid'], {'power_state': actual},
+                    ctx, uuid, {'vm_state': states.STOPPED},
                     expected_task_state=[None])
-            except (exception.InstanceNotFound,
-                    exception.UnexpectedTaskState):
-                continue   # a task started meanwhile; it will decide
-            LOG.info('instance %s power state %s -> %s', inst['uuid'],
-                     inst.get('power_state'), actual)
+                updates['vm_state'] = states.STOPPED
+        except (exception.InstanceNotFound,
+                exception.UnexpectedTaskState):
+            return   # not ours, gone, or a task started: it will decide
+        LOG.info('instance %s: %s', uuid, updates)
 
     # -- start-up -------------------------------------------------------------
     def _init_instances(self, ctx):

@@ -68,6 +68,9 @@ class ConductorManager:
         """:raises: InstanceNotFound"""
         return instances_db.destroy(ctxt, instance_uuid)
 
+    def allocation_free(self, ctxt, instance_uuid):
+        return placement.free(ctxt, instance_uuid)
+
     def instance_get_all_by_host(self, ctxt, host):
         return instances_db.get_all_by_host(ctxt, host)
 

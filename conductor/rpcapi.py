@@ -9,12 +9,14 @@ Version history:
           instance_update, instance_fault_create, instance_destroy,
           instance_get_all_by_host, action_event_start, action_event_finish,
           compute_node_update, service_heartbeat.
+    1.1 - Added allocation_free (a compute agent drops the claim of a build
+          it aborted).
 """
 
 from novalite.common import rpc
 
 TOPIC = 'novalite-conductor'
-RPC_API_VERSION = '1.0'
+RPC_API_VERSION = '1.1'
 
 
 class ConductorAPI:
@@ -82,6 +84,14 @@ class ConductorAPI:
         """Mark the instance deleted and free its allocation and ports."""
         return self._cctxt().call(ctxt, 'instance_destroy',
                                   instance_uuid=instance_uuid)
+
+    def allocation_free(self, ctxt, instance_uuid):
+        """Drop the instance's resource claim (idempotent).
+
+        :returns: True if there was one.
+        """
+        return self.client.prepare(version='1.1').call(
+            ctxt, 'allocation_free', instance_uuid=instance_uuid)
 
     def instance_get_all_by_host(self, ctxt, host):
         """Live instances (dicts) placed on ``host``."""

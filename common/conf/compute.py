@@ -25,7 +25,15 @@ OPTS = [
                     'at start.'),
     cfg.IntOpt('sync_power_state_interval', default=60, min=1,
                help='Seconds between comparisons of the power state of every '
-                    'instance on this host with libvirt.'),
+                    'instance on this host with libvirt. Lifecycle events '
+                    'from libvirt update the state at once; this catches '
+                    'what events missed (a restart of the agent or '
+                    'libvirtd).'),
+    cfg.IntOpt('shutdown_timeout', default=60, min=0,
+               help='Seconds a clean stop waits for the guest to power off '
+                    'after the ACPI shutdown request before destroying it. '
+                    '0 destroys at once. Related options: [libvirt] '
+                    'wait_soft_reboot_seconds.'),
     cfg.IntOpt('conductor_wait_timeout', default=180, min=0,
                help='Seconds the compute agent keeps retrying its first '
                     'resource report while the conductor is not reachable '

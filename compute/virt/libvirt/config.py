@@ -86,10 +86,12 @@ class GuestDisk:
     target_dev: str = 'vda'
     driver_type: str = 'qcow2'
     target_bus: str = 'virtio'
+    cache: str | None = None
 
     def to_element(self):
         disk = ET.Element('disk', type='file', device='disk')
-        _sub(disk, 'driver', name='qemu', type=self.driver_type)
+        _sub(disk, 'driver', name='qemu', type=self.driver_type,
+             cache=self.cache)
         _sub(disk, 'source', file=self.source_path)
         _sub(disk, 'target', dev=self.target_dev, bus=self.target_bus)
         return disk
@@ -97,12 +99,16 @@ class GuestDisk:
 
 @dataclasses.dataclass
 class GuestSerialFile:
-    """Serial port 0 written to a file: the server's console log."""
+    """Serial port 0 written to a file: the server's console log. Appended
+    to, so the output of earlier boots survives a reboot or stop/start
+    (libvirt adds the matching ``<console>`` itself)."""
     path: str
+    append: bool = True
 
     def to_element(self):
         serial = ET.Element('serial', type='file')
-        _sub(serial, 'source', path=self.path)
+        _sub(serial, 'source', path=self.path,
+             append='on' if self.append else None)
         _sub(serial, 'target', port=0)
         return serial
 
@@ -119,6 +125,10 @@ class Guest:
     os_type: str = 'hvm'
     arch: str = 'x86_64'
     machine: str | None = 'pc'
+    # Direct kernel boot (AMI images); disk boot when kernel is None.
+    kernel: str | None = None
+    initrd: str | None = None
+    cmdline: str | None = None
     disks: list = dataclasses.field(default_factory=list)
     serials: list = dataclasses.field(default_factory=list)
 
@@ -133,7 +143,14 @@ class Guest:
         os_elem = _sub(dom, 'os')
         _sub(os_elem, 'type', self.os_type, arch=self.arch,
              machine=self.machine)
-        _sub(os_elem, 'boot', dev='hd')
+        if self.kernel:
+            _sub(os_elem, 'kernel', self.kernel)
+            if self.initrd:
+                _sub(os_elem, 'initrd', self.initrd)
+            if self.cmdline:
+                _sub(os_elem, 'cmdline', self.cmdline)
+        else:
+            _sub(os_elem, 'boot', dev='hd')
         features = _sub(dom, 'features')
         _sub(features, 'acpi')
         _sub(features, 'apic')

@@ -1,18 +1,27 @@
 """The libvirt driver: turns an instance dict into a running domain and back.
 
 Domains are named ``instance-%08x`` after the instance id and carry the
-instance uuid as their own, so the uuid is how we find them again.
+instance uuid as their own, so the uuid is how we find them again. Power
+actions live in ``power.py``, snapshots in ``snapshot.py``, image and disk
+preparation in ``disks.py`` / ``imagecache.py``.
 """
 
 import datetime
+import time
 
 import libvirt
 from oslo_log import log as logging
 
+from novalite.common import context as nl_context
 from novalite.common import exception
 from novalite.common import states
+from novalite.compute.image import client as image_client_mod
 from novalite.compute.virt.libvirt import config as vconfig
+from novalite.compute.virt.libvirt import disks
 from novalite.compute.virt.libvirt import host as vhost
+from novalite.compute.virt.libvirt import imagecache
+from novalite.compute.virt.libvirt import power
+from novalite.compute.virt.libvirt import snapshot as vsnapshot
 from novalite.compute.virt.libvirt import storage
 
 LOG = logging.getLogger(__name__)
@@ -53,12 +62,25 @@ def power_state(libvirt_state):
     return POWER_STATES.get(libvirt_state, states.NOSTATE)
 
 
-class LibvirtDriver:
+class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
     """One per compute agent; all methods are safe to call from threads."""
 
-    def __init__(self, conf):
+    # Seconds spawn and power_on wait for the domain to report RUNNING.
+    RUNNING_TIMEOUT = 30
+
+    def __init__(self, conf, image_client=None):
         self.conf = conf
         self.host = vhost.Host(conf.libvirt.connection_uri, conf.host)
+        self.image_client = (image_client if image_client is not None
+                             else image_client_mod.ImageClient(conf))
+        self.image_cache = imagecache.ImageCache(conf, self.image_client)
+        self.disk_builder = disks.DiskBuilder(conf, self.image_client,
+                                              self.image_cache)
+        self._cachemode = None
+        # uuid -> power state the last action of this driver left the
+        # domain in: its caller records that state itself, so the lifecycle
+        # events it causes need no write (one RPC less per boot/action).
+        self._left_in = {}
 
     @property
     def nodename(self):
@@ -83,9 +105,42 @@ class LibvirtDriver:
         return resources
 
     # -- guests -------------------------------------------------------------
+    def register_lifecycle_handler(self, callback):
+        """Call ``callback(uuid, power_state)`` on every domain lifecycle
+        event (started, stopped, paused, resumed...), from a dispatcher
+        thread fed by libvirt's event loop."""
+        self.host.lifecycle.add_handler(callback)
+
+    def _expect(self, instance, power_state):
+        # Set before the libvirt call: its event may be handled before the
+        # call returns.
+        self._left_in[instance['uuid']] = power_state
+
+    def _remember(self, instance):
+        self._left_in[instance['uuid']] = self.get_power_state(instance)
+
+    def is_new_power_state(self, uuid, power_state):
+        """False when ``power_state`` is what this driver's last action on
+        ``uuid`` left it in (or was last reported as new)."""
+        if self._left_in.get(uuid) == power_state:
+            return False
+        self._left_in[uuid] = power_state
+        return True
+
+    @property
+    def disk_cachemode(self):
+        if self._cachemode is None:
+            mode = self.conf.libvirt.disk_cachemode
+            if mode == 'none' and not storage.supports_direct_io(
+                    storage.ensure_dir(self.instances_path)):
+                mode = 'writethrough'
+            self._cachemode = mode
+        return self._cachemode
+
     def get_guest_config(self, instance, image_meta, network_info,
-                         disk_paths=()):
-        """The :class:`config.Guest` for ``instance``."""
+                         boot=None):
+        """The :class:`config.Guest` for ``instance``; ``boot`` is the
+        :class:`disks.BootFiles` (None: no disk, the test hypervisor)."""
         flavor = instance['flavor']
         uuid = instance['uuid']
         ports = [vconfig.NovaPort(uuid=p['id'], address=p.get('address'),
@@ -106,50 +161,82 @@ class LibvirtDriver:
                 'image_ref'),
             ports=ports)
         virt_type = self.conf.libvirt.virt_type
-        return vconfig.Guest(
+        guest = vconfig.Guest(
             virt_type=virt_type, name=domain_name(instance), uuid=uuid,
             memory_kib=flavor['memory_mb'] * 1024, vcpus=flavor['vcpus'],
             metadata=meta,
             machine='pc' if virt_type in ('kvm', 'qemu') else None,
-            disks=[vconfig.GuestDisk(source_path=p) for p in disk_paths],
             serials=[vconfig.GuestSerialFile(
                 storage.console_log_path(self.instances_path, uuid))])
+        if boot is not None:
+            guest.disks.append(vconfig.GuestDisk(
+                source_path=boot.disk, driver_type=boot.disk_format,
+                cache=self.disk_cachemode))
+            guest.kernel, guest.initrd = boot.kernel, boot.ramdisk
+            guest.cmdline = boot.cmdline
+        return guest
 
-    def spawn(self, instance, image_meta, network_info, admin_password=None):
-        """Create the instance's files, define and start its domain.
+    def spawn(self, instance, image_meta, network_info, admin_password=None,
+              context=None):
+        """Fetch the image, create the instance's files, define and start
+        its domain and wait until it runs.
 
         On failure the caller cleans up with :meth:`destroy`.
 
-        :raises: RescheduledException when the guest does not run.
+        :param image_meta: the image record, or None to boot a blank disk.
+        :param context: the request context (the image API is asked as
+            its user); the admin context when None.
+        :raises: Invalid for an image this host cannot boot (format, size,
+            kernel or ramdisk); ImageNotFound; RescheduledException when
+            the guest does not run.
         """
         uuid = instance['uuid']
-        disk_paths = []
+        ctx = context or nl_context.get_admin_context()
+        image_id = (image_meta or {}).get('id')
+        boot = None
         # The test hypervisor has no storage: create no files for it.
         if not self.host.is_test_driver:
             storage.create_instance_dir(self.instances_path, uuid)
-            disk_paths.append(storage.create_root_disk(
-                self.instances_path, uuid, instance['flavor'].get('root_gb')))
+            if image_id:
+                boot = self.disk_builder.prepare(ctx, instance, image_id)
+            else:
+                boot = self.disk_builder.blank(instance)
         guest = self.get_guest_config(instance, image_meta, network_info,
-                                      disk_paths)
+                                      boot)
         conn = self.host.get_connection()
         dom = conn.defineXML(guest.to_xml())
-        dom.create()
-        state = dom.state()[0]
-        if power_state(state) != states.RUNNING:
-            raise exception.RescheduledException(
-                instance_uuid=uuid,
-                reason='domain is in libvirt state %s after start' % state)
+        self._expect(instance, states.RUNNING)
+        dom.createWithFlags(0)
+        self._wait_running(dom, uuid)
+        self._remember(instance)
         LOG.info('instance %s spawned as %s', uuid, guest.name)
 
-    def destroy(self, instance):
-        """Stop and undefine the domain and remove the instance's files.
-        Idempotent: a missing domain or directory is fine."""
+    def _wait_running(self, dom, uuid):
+        deadline = time.monotonic() + self.RUNNING_TIMEOUT
+        while True:
+            state = dom.state()[0]
+            if power_state(state) == states.RUNNING:
+                return
+            if time.monotonic() > deadline:
+                raise exception.RescheduledException(
+                    instance_uuid=uuid,
+                    reason='domain is in libvirt state %s after start'
+                    % state)
+            time.sleep(0.1)
+
+    def destroy(self, instance, keep_files=False):
+        """Stop and undefine the domain (with its managed save image) and,
+        unless ``keep_files``, remove the instance's files. Idempotent: a
+        missing domain or directory is fine."""
         uuid = instance['uuid']
         dom = self.host.lookup(uuid)
         if dom is not None:
+            self._expect(instance, states.SHUTDOWN)
             self._stop(dom)
             self._undefine(dom)
-        storage.remove_instance_dir(self.instances_path, uuid)
+        self._left_in.pop(uuid, None)
+        if not keep_files:
+            storage.remove_instance_dir(self.instances_path, uuid)
 
     @staticmethod
     def _stop(dom):
@@ -192,6 +279,18 @@ class LibvirtDriver:
                 if not vhost.is_no_domain(exc):
                     raise
         return result
+
+    def get_power_state(self, instance):
+        """The power state of ``instance``'s domain (NOSTATE if none)."""
+        dom = self.host.lookup(instance['uuid'])
+        if dom is None:
+            return states.NOSTATE
+        try:
+            return power_state(dom.state()[0])
+        except libvirt.libvirtError as exc:
+            if vhost.is_no_domain(exc):
+                return states.NOSTATE
+            raise
 
     def instance_exists(self, uuid):
         return self.host.lookup(uuid) is not None

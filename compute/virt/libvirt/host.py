@@ -1,7 +1,8 @@
 """The libvirt connection of one compute host.
 
 libvirt connections are thread-safe, so the agent shares one between its
-RPC worker threads and periodic tasks; it is reopened if libvirtd went away.
+RPC worker threads and periodic tasks; it is reopened if libvirtd went away,
+and its lifecycle events are subscribed again on the new one.
 """
 
 import threading
@@ -10,6 +11,7 @@ import libvirt
 from oslo_log import log as logging
 
 from novalite.common import exception
+from novalite.compute.virt.libvirt import events
 
 LOG = logging.getLogger(__name__)
 
@@ -38,14 +40,18 @@ class Host:
         self._conn = None
         self._is_test = False
         self._lock = threading.Lock()
+        self.lifecycle = events.LifecycleDispatcher()
+        self._event_callback = None
 
     def connect(self):
         with self._lock:
             if self._conn is not None and self._alive(self._conn):
                 return self._conn
+            events.start_event_loop()
             try:
                 conn = libvirt.open(self.uri)
                 self._is_test = conn.getType().upper() == 'TEST'
+                self._event_callback = self.lifecycle.register(conn)
             except libvirt.libvirtError as exc:
                 LOG.error('cannot connect to libvirt at %s: %s', self.uri, exc)
                 raise exception.HypervisorUnavailable(host=self.hostname)
@@ -69,6 +75,10 @@ class Host:
     def close(self):
         with self._lock:
             if self._conn is not None:
+                if self._event_callback is not None:
+                    self.lifecycle.deregister(self._conn,
+                                              self._event_callback)
+                    self._event_callback = None
                 try:
                     self._conn.close()
                 except libvirt.libvirtError:

@@ -69,6 +69,10 @@ class ConductorDouble:
         inst.update(updates)
         return copy.deepcopy(inst)
 
+    def allocation_free(self, ctxt, instance_uuid):
+        self._record('allocation_free', instance_uuid=instance_uuid)
+        return True
+
     def instance_fault_create(self, ctxt, instance_uuid, code, message,
                               details=None, host=None):
         self._record('instance_fault_create', instance_uuid=instance_uuid,

@@ -81,16 +81,43 @@ def test_spawn_failure_cleans_up_and_reschedules_to_alternates(
     assert conductor.called('action_event_finish')[0]['result'] == 'Error'
 
 
-def test_build_abort_goes_to_conductor_without_alternates(
-        manager, conductor, driver, ctx, instance, monkeypatch):
-    def abort(*_a, **_kw):
-        raise exception.BuildAbortException(instance_uuid=instance['uuid'],
-                                            reason='image is gone')
-    monkeypatch.setattr(driver, 'spawn', abort)
+@pytest.mark.parametrize('error', [
+    exception.Invalid(reason='Image img-1 is not a valid qcow2 image.'),
+    exception.ImageNotFound(image_id='img-1')])
+def test_bad_image_aborts_to_error_with_its_fault_without_reschedule(
+        manager, conductor, driver, ctx, instance, monkeypatch, error):
+    real_spawn = driver.spawn
+
+    def spawn_then_refuse(*args, **kwargs):
+        real_spawn(*args, **kwargs)    # leaves a domain for cleanup to find
+        raise error
+    monkeypatch.setattr(driver, 'spawn', spawn_then_refuse)
     _build(manager, ctx, instance, ALTERNATES)
-    (resched,) = conductor.called('build_instances')
-    assert resched['host_list'] == []
-    assert 'image is gone' in resched['reason']
+    assert conductor.called('build_instances') == []
+    assert fakes.domains(driver) == {}
+    inst = conductor.instances[instance['uuid']]
+    assert (inst['vm_state'], inst['task_state']) == (states.ERROR, None)
+    (fault,) = conductor.called('instance_fault_create')
+    assert fault['message'] == (
+        'Build of instance %s aborted: %s' % (instance['uuid'],
+                                              error.message))
+    # Off this host, and its claim dropped now rather than at delete.
+    assert (inst['host'], inst['node']) == (None, None)
+    assert conductor.called('allocation_free') == [
+        {'instance_uuid': instance['uuid']}]
+
+
+def test_spawn_gets_the_request_context(
+        manager, conductor, driver, ctx, instance, monkeypatch):
+    seen = {}
+    real_spawn = driver.spawn
+
+    def spawn(*args, **kwargs):
+        seen.update(kwargs)
+        return real_spawn(*args, **kwargs)
+    monkeypatch.setattr(driver, 'spawn', spawn)
+    _build(manager, ctx, instance)
+    assert seen['context'] is ctx
 
 
 def test_delete_during_spawn_aborts_and_leaves_no_domain(

@@ -135,8 +135,13 @@ def test_init_host_syncs_vanished_domains_and_spares_strangers(
     _manager(libvirt_conf, driver, conductor).init_host()
     assert conductor.instances[vanished['uuid']]['power_state'] == \
         states.NOSTATE
+    # (The lifecycle event of alive's start may also rewrite its RUNNING.)
     updates = conductor.called('instance_update')
-    assert [u['instance_uuid'] for u in updates] == [vanished['uuid']]
+    assert vanished['uuid'] in [u['instance_uuid'] for u in updates]
+    assert stranger['uuid'] not in [u['instance_uuid'] for u in updates]
+    assert (conductor.instances[alive['uuid']]['vm_state'],
+            conductor.instances[alive['uuid']]['power_state']) == (
+        states.ACTIVE, states.RUNNING)
     assert stranger['uuid'] in fakes.domains(driver)['instance-00000023']
     assert 'belongs to no instance' in caplog.text
 
@@ -188,7 +193,8 @@ def test_periodic_tasks_use_configured_intervals(libvirt_conf, driver):
     assert sorted(i for i, _t in mgr.periodic_tasks()) == [7, 13]
 
 
-def test_power_sync_writes_only_differences(libvirt_conf, driver, ctx):
+def test_power_sync_writes_only_differences_and_stops_powered_off_guests(
+        libvirt_conf, driver, ctx):
     running, stopped = _active(41), _active(42)
     busy = _active(43, task_state='rebooting', power_state=states.NOSTATE)
     conductor = fakes.ConductorDouble(running, stopped, busy)
@@ -200,8 +206,11 @@ def test_power_sync_writes_only_differences(libvirt_conf, driver, ctx):
     assert len(conductor.called('instance_get_all_by_host')) == 1
     updates = conductor.called('instance_update')
     assert [(u['instance_uuid'], u['updates']) for u in updates] == [
-        (stopped['uuid'], {'power_state': states.SHUTDOWN})]
+        (stopped['uuid'], {'power_state': states.SHUTDOWN,
+                           'vm_state': states.STOPPED})]
     assert updates[0]['expected_task_state'] == [None]
+    assert states.api_status(conductor.instances[stopped['uuid']][
+        'vm_state']) == 'SHUTOFF'
     assert conductor.instances[busy['uuid']]['power_state'] == states.NOSTATE
 
 

@@ -93,3 +93,15 @@ def test_schedule_and_build_cast_reaches_compute(conductor, ctx, compute):
             break
         conductor.instance_get_all_by_host(ctx, 'h1')
     assert [b['host'] for b in compute.builds] == ['h1']
+
+
+def test_allocation_free_drops_an_aborted_builds_claim(conductor, ctx,
+                                                        admin_ctx):
+    (uuid,), _spec = test_build._boot(ctx)
+    node = placement.compute_node_upsert(admin_ctx, 'h1', 'h1', {
+        'vcpus': 4, 'memory_mb': 4096, 'local_gb': 40})
+    placement.claim(admin_ctx, uuid, node['id'], node['generation'],
+                    {'vcpus': 1, 'memory_mb': 512, 'disk_gb': 1})
+    assert conductor.allocation_free(ctx, uuid) is True
+    assert placement.get_allocation(admin_ctx, uuid) is None
+    assert conductor.allocation_free(ctx, uuid) is False

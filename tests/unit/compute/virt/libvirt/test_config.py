@@ -66,3 +66,24 @@ def test_devices_disk_and_console_log():
 def test_guest_without_disks_has_no_disk_device():
     root = ET.fromstring(_guest(disks=[]).to_xml())
     assert root.find('devices/disk') is None
+
+
+def test_direct_kernel_boot_replaces_disk_boot():
+    root = ET.fromstring(_guest(kernel='/i/u/kernel', initrd='/i/u/ramdisk',
+                                cmdline='root=/dev/vda console=ttyS0')
+                         .to_xml())
+    os_elem = root.find('os')
+    assert os_elem.findtext('kernel') == '/i/u/kernel'
+    assert os_elem.findtext('initrd') == '/i/u/ramdisk'
+    assert os_elem.findtext('cmdline') == 'root=/dev/vda console=ttyS0'
+    assert os_elem.find('boot') is None
+    assert ET.fromstring(_guest().to_xml()).find('os/boot').get('dev') == 'hd'
+
+
+def test_console_log_is_appended_and_disk_cache_mode_set():
+    root = ET.fromstring(_guest(disks=[vconfig.GuestDisk(
+        '/i/u/disk', driver_type='raw', cache='none')]).to_xml())
+    assert root.find('devices/serial/source').get('append') == 'on'
+    driver = root.find('devices/disk/driver')
+    assert (driver.get('type'), driver.get('cache')) == ('raw', 'none')
+    assert root.find('features/acpi') is not None
