@@ -1,5 +1,6 @@
-# novalite: `make run` sets everything up and boots a server; `make test`
-# runs the whole test suite. Both install what is missing first.
+# novalite: `make run` sets everything up and boots a real QEMU guest;
+# `make test` runs the whole test suite (unit, functional, e2e with real
+# guests). Both install what is missing first.
 
 PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
@@ -9,7 +10,8 @@ APT_PACKAGES := rabbitmq-server libvirt-daemon-system libvirt-clients \
 	qemu-system-x86 qemu-utils libvirt-dev pkg-config
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test unit functional bench deps venv services sample-config clean
+.PHONY: run stop test unit functional e2e guest bench bench-real deps venv \
+	services sample-config clean
 
 run: venv services
 	$(BIN)/python -m novalite.tools.devrun start --state $(STATE)
@@ -26,8 +28,19 @@ unit: venv
 functional: venv services
 	$(BIN)/python -m pytest -q tests/functional
 
+# Real QEMU guests (TCG) through the whole path; builds the test guest first.
+e2e: venv services
+	$(BIN)/python -m pytest -q tests/e2e
+
+# The tiny test guest from Debian packages, cached in $(STATE)/test-guest.
+guest: venv
+	NOVALITE_STATE=$(STATE) $(BIN)/python -m novalite.tools.build_test_guest
+
 bench: venv services
 	$(BIN)/python -m novalite.bench.boot --count 50
+
+bench-real: venv services
+	$(BIN)/python -m novalite.bench.real_guest --count 5
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -53,5 +66,6 @@ services: deps
 sample-config: venv
 	$(BIN)/oslo-config-generator --config-file etc/oslo-config-generator.conf
 
-clean: stop
+clean:
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m novalite.tools.devrun clean --state $(STATE); fi
 	rm -rf $(STATE)

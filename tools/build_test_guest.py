@@ -207,15 +207,18 @@ def make_initramfs(busybox, modules, poweroff_after=None):
     return arc.gzip()
 
 
-def make_boot_disk(kernel, initramfs, tools, dest):
+def make_boot_disk(kernel, initramfs, tools, dest, work):
     """A qcow2 disk that boots ``kernel`` + ``initramfs`` with SYSLINUX
     from a whole-disk FAT filesystem; ``tools`` is the root the bootloader
-    packages were extracted to. No mount, no loop device."""
+    packages were extracted to, ``work`` a scratch directory. No mount, no
+    loop device."""
     env = dict(os.environ, MTOOLS_SKIP_CHECK='1', PATH=os.pathsep.join(
         [os.path.join(tools, 'usr', 'bin'), os.path.join(tools, 'sbin'),
          os.environ.get('PATH', '')]))
-    work = os.path.dirname(dest)
-    fat = dest + '.fat'
+    fat = os.path.join(work, 'disk.fat')
+    # Beside dest (same filesystem), so the final rename is atomic.
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(dest), prefix='.disk')
+    os.close(fd)
     files = {'vmlinuz': kernel, 'initrd.gz': initramfs}
     staged = []
     for name, src in files.items():
@@ -229,24 +232,26 @@ def make_boot_disk(kernel, initramfs, tools, dest):
         for cmd in (['mkfs.fat', '-C', '-n', 'NOVALITE', fat, str(FAT_KIB)],
                     ['mcopy', '-i', fat] + staged + ['::/'],
                     ['syslinux', '--install', fat],
-                    ['qemu-img', 'convert', '-q', '-O', 'qcow2', fat,
-                     dest + '.tmp']):
+                    ['qemu-img', 'convert', '-q', '-O', 'qcow2', fat, tmp]):
             proc = subprocess.run(cmd, env=env, capture_output=True,
                                   text=True)
             if proc.returncode != 0:
                 raise RuntimeError('%s failed: %s' % (
                     ' '.join(cmd[:2]), proc.stderr.strip()))
-        os.chmod(dest + '.tmp', 0o644)
-        os.rename(dest + '.tmp', dest)
+        os.chmod(tmp, 0o644)
+        os.rename(tmp, dest)
     finally:
-        for path in staged + [fat]:
+        for path in staged + [fat, tmp]:
             if os.path.exists(path):
                 os.unlink(path)
 
 
 def _write(path, data):
-    tmp = path + '.tmp'
-    with open(tmp, 'wb') as out:
+    """Write to a unique temporary name, then rename: concurrent builds
+    (two test runs) never see or leave a half-written file."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path),
+                               prefix='.' + os.path.basename(path))
+    with os.fdopen(fd, 'wb') as out:
         out.write(data)
     os.chmod(tmp, 0o644)
     os.rename(tmp, path)
@@ -298,7 +303,7 @@ def build(out_dir=None, force=False):
         for package in BOOTLOADER:
             _run('dpkg-deb', '-x', _fetch(package, work), tools)
         make_boot_disk(paths['kernel'], paths['initramfs'], tools,
-                       paths['qcow2'])
+                       paths['qcow2'], work)
     manifest = dict(want, **paths)
     _write(os.path.join(out_dir, 'manifest.json'),
            json.dumps(manifest, indent=2).encode())

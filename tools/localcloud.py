@@ -130,6 +130,8 @@ class LocalCloud:
                         'rpc_call_timeout': '30'},
             'database': {'connection': self.db_url},
             'api': {'port': str(self.api_port)},
+            # The compute agents fetch images from this cloud's own API.
+            'image': {'api_endpoint': self.endpoint + '/image'},
             'libvirt': {'connection_uri': self.libvirt_uri,
                         'virt_type': self.virt_type},
             'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': '0'},
@@ -350,9 +352,14 @@ def disposable_cloud(backend, state_dir, vhost_prefix='novalite-tmp',
     """
     database = Database(backend, state_dir)
     database.create()
-    cloud = LocalCloud(state_dir, database.url,
-                       vhost='%s-%s' % (vhost_prefix, uuid.uuid4().hex[:8]),
-                       **kwargs)
+    vhost = '%s-%s' % (vhost_prefix, uuid.uuid4().hex[:8])
+    # Domain names unique to this cloud: another cloud on the same libvirtd
+    # (or one a crashed run left defined) numbers its instances from 1 too.
+    extra_conf = kwargs.pop('extra_conf', None) or {}
+    extra_conf.setdefault('DEFAULT', {}).setdefault(
+        'instance_name_template', vhost + '-%08x')
+    cloud = LocalCloud(state_dir, database.url, vhost=vhost,
+                       extra_conf=extra_conf, **kwargs)
     cloud.write_config()
     cloud.ensure_vhost()
     try:

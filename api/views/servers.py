@@ -133,7 +133,8 @@ class ServerViews:
 
     def _admin_fields(self, body, inst, host_status):
         body['OS-EXT-SRV-ATTR:host'] = inst['host']
-        body['OS-EXT-SRV-ATTR:instance_name'] = 'instance-%08x' % inst['id']
+        body['OS-EXT-SRV-ATTR:instance_name'] = (
+            self.conf.instance_name_template % inst['id'])
         body['OS-EXT-SRV-ATTR:hypervisor_hostname'] = inst['node']
         if self.version >= '2.3':
             body.update({

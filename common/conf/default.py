@@ -24,6 +24,12 @@ OPTS = [
                help='Maximum seconds since the last heartbeat for a service to be '
                     'considered up. Must be larger than report_interval. The '
                     'scheduler places no instance on a compute host that is down.'),
+    cfg.StrOpt('instance_name_template', default='instance-%08x',
+               help='Template of an instance\'s hypervisor name (the libvirt '
+                    'domain name), filled with the instance\'s integer id. '
+                    'Two clouds sharing one libvirtd (a test cloud beside '
+                    'a development cloud, say) need different templates. '
+                    'Shown to admins as OS-EXT-SRV-ATTR:instance_name.'),
     cfg.IntOpt('rpc_call_timeout', default=60, min=1,
                help='Seconds an RPC call waits for its answer before failing with '
                     'a timeout. Casts do not wait.'),

@@ -1,6 +1,7 @@
 """The libvirt driver: turns an instance dict into a running domain and back.
 
-Domains are named ``instance-%08x`` after the instance id and carry the
+Domains are named after the instance id (``[DEFAULT] instance_name_template``,
+``instance-%08x`` by default) and carry the
 instance uuid as their own, so the uuid is how we find them again. Power
 actions live in ``power.py``, snapshots in ``snapshot.py``, image and disk
 preparation in ``disks.py`` / ``imagecache.py``.
@@ -54,8 +55,8 @@ _DIAG_STATES = {
 }
 
 
-def domain_name(instance):
-    return 'instance-%08x' % instance['id']
+def domain_name(conf, instance):
+    return conf.instance_name_template % instance['id']
 
 
 def power_state(libvirt_state):
@@ -162,7 +163,7 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
             ports=ports)
         virt_type = self.conf.libvirt.virt_type
         guest = vconfig.Guest(
-            virt_type=virt_type, name=domain_name(instance), uuid=uuid,
+            virt_type=virt_type, name=domain_name(self.conf, instance), uuid=uuid,
             memory_kib=flavor['memory_mb'] * 1024, vcpus=flavor['vcpus'],
             metadata=meta,
             machine='pc' if virt_type in ('kvm', 'qemu') else None,

@@ -72,6 +72,9 @@ def qemu_driver(libvirtd, conf, image_api):
     path = tempfile.mkdtemp(prefix='novalite-unit-', dir='/var/tmp')
     os.chmod(path, 0o755)
     overrides = {('connection_uri', 'libvirt'): URI,
+                 # Names of our own: other clouds may share this libvirtd.
+                 ('instance_name_template', None):
+                     'unit-%s-%%08x' % os.path.basename(path),
                  ('virt_type', 'libvirt'): 'qemu',
                  ('instances_path', 'libvirt'): path,
                  ('wait_soft_reboot_seconds', 'libvirt'): 60}
@@ -79,9 +82,16 @@ def qemu_driver(libvirtd, conf, image_api):
         conf.set_override(name, value, group=group)
     drv = libvirt_driver.LibvirtDriver(conf)
     drv.init_host()
-    before = set(drv.list_instance_uuids())
+    spawned = []
+    real_spawn = drv.spawn
+
+    def spawn(instance, *args, **kwargs):
+        spawned.append(instance['uuid'])
+        return real_spawn(instance, *args, **kwargs)
+    drv.spawn = spawn
     yield drv
-    for uuid in set(drv.list_instance_uuids()) - before:
+    # Only what this test spawned: other clouds' guests share libvirtd.
+    for uuid in spawned:
         drv.destroy({'uuid': uuid})
     drv.cleanup_host()
     shutil.rmtree(path, ignore_errors=True)
