@@ -116,17 +116,34 @@ def _run(*cmd, cwd=None):
     return proc.stdout
 
 
+_APT_UPDATED = []
+
+
+def _apt_cache(*args):
+    """apt-cache, after one ``apt-get update`` if the lists look empty (a
+    fresh machine has none until then)."""
+    try:
+        out = _run('apt-cache', *args)
+    except RuntimeError:
+        out = ''
+    if ('Candidate: (none)' in out or not out.strip()) and not _APT_UPDATED:
+        _run('apt-get', 'update', '-qq')
+        _APT_UPDATED.append(True)
+        out = _run('apt-cache', *args)
+    return out
+
+
 def _candidate(package):
-    out = _run('apt-cache', 'policy', package)
+    out = _apt_cache('policy', package)
     match = re.search(r'Candidate:\s*(\S+)', out)
     if not match or match.group(1) == '(none)':
-        raise RuntimeError('apt offers no %s (run apt-get update?)' % package)
+        raise RuntimeError('apt offers no %s' % package)
     return match.group(1)
 
 
 def kernel_package():
     """The newest cloud kernel apt offers: the meta-package's dependency."""
-    out = _run('apt-cache', 'depends', KERNEL_META)
+    out = _apt_cache('depends', KERNEL_META)
     found = re.findall(r'Depends:\s*(linux-image-[\d.]+-\d+-cloud-amd64)\b',
                        out)
     if not found:
