@@ -9,7 +9,6 @@ action stop without touching the instance further. Any other failure puts
 the task_state back to None (the vm_state stays what it was, as Nova's
 reverts_task_state) and records an instance fault and an Error event."""
 
-import datetime
 import traceback
 
 from oslo_log import log as logging
@@ -17,6 +16,8 @@ from oslo_log import log as logging
 from novalite.common import exception
 from novalite.common import rpc
 from novalite.common import states
+from novalite.compute import action_events
+from novalite.compute import build
 
 LOG = logging.getLogger(__name__)
 
@@ -27,11 +28,6 @@ _TAKEN_OVER = (exception.InstanceNotFound, exception.UnexpectedTaskState)
 class _TakenOver(Exception):
     """A state write found the instance gone or in another task. (The
     driver's InstanceNotFound -- no domain -- is a failure, not this.)"""
-
-
-def _utcnow_iso():
-    return (datetime.datetime.now(datetime.timezone.utc)
-            .replace(tzinfo=None).isoformat())
 
 
 def tail(text, length):
@@ -135,7 +131,7 @@ class ServerActionsMixin:
                 end = {'vm_state': states.STOPPED,
                        'power_state': states.SHUTDOWN}
             step(states.REBUILD_SPAWNING, task_state=None, image_ref=image_ref,
-                 launched_at=_utcnow_iso(), **end)
+                 launched_at=build.utcnow_iso(), **end)
         self._run(ctxt, instance, 'compute_rebuild_instance', work,
                   [states.REBUILDING, states.REBUILD_BLOCK_DEVICE_MAPPING,
                    states.REBUILD_SPAWNING], error_state=states.ERROR)
@@ -244,18 +240,8 @@ class ServerActionsMixin:
             LOG.exception('cannot revert instance %s', uuid)
 
     def _event(self, ctxt, phase, uuid, event, result=None, tb=None):
-        # Action events are history only: a lost one must not fail an
-        # action.
-        try:
-            if phase == 'start':
-                self.conductor.action_event_start(ctxt, uuid, event,
-                                                  host=self.conf.host)
-            else:
-                self.conductor.action_event_finish(ctxt, uuid, event, result,
-                                                   traceback=tb)
-        except Exception as exc:  # noqa: BLE001
-            LOG.warning('cannot record %s of %s for instance %s: %s',
-                        phase, event, uuid, exc)
+        action_events.record(self.conductor, ctxt, phase, uuid, event,
+                             host=self.conf.host, result=result, tb=tb)
 
     def _cleanup(self, instance):
         try:

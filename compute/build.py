@@ -19,6 +19,7 @@ from oslo_log import log as logging
 
 from novalite.common import exception
 from novalite.common import states
+from novalite.compute import action_events
 
 LOG = logging.getLogger(__name__)
 
@@ -111,17 +112,8 @@ class BuildWorkflow:
             ctx, instance['uuid'], updates, expected_task_state=expected)
 
     def _event(self, ctx, phase, uuid, result=None, tb=None):
-        # Action events are history only: a lost one must not fail a build.
-        try:
-            if phase == 'start':
-                self.conductor.action_event_start(ctx, uuid, EVENT,
-                                                  host=self.conf.host)
-            else:
-                self.conductor.action_event_finish(ctx, uuid, EVENT, result,
-                                                   traceback=tb)
-        except Exception as exc:  # noqa: BLE001
-            LOG.warning('cannot record %s of %s for instance %s: %s',
-                        phase, EVENT, uuid, exc)
+        action_events.record(self.conductor, ctx, phase, uuid, EVENT,
+                             host=self.conf.host, result=result, tb=tb)
 
     def _cleanup(self, instance):
         try:

@@ -8,6 +8,7 @@ import time
 
 import requests
 
+from novalite.tests.functional import helpers
 from novalite.tools import build_test_guest
 
 MARKER = build_test_guest.MARKER
@@ -77,41 +78,16 @@ class E2ECloud:
         assert rsp.status_code == 200, rsp.text
         return rsp.json()
 
-    # -- waiting ----------------------------------------------------------------
+    # -- waiting (the functional tests' helpers, with TCG-sized timeouts) --
     def wait_status(self, server_id, status, timeout=120):
         """Until the server shows ``status`` with no task in progress."""
-        deadline = time.time() + timeout
-        server = None
-        while time.time() < deadline:
-            server = self.server(server_id)
-            if (server['status'] == status
-                    and server.get('OS-EXT-STS:task_state') is None):
-                return server
-            if server['status'] == 'ERROR' and status != 'ERROR':
-                raise AssertionError('server went to ERROR: %s\n%s' % (
-                    server.get('fault'), self.local.logs()))
-            time.sleep(POLL)
-        raise AssertionError('server %s not %s after %ss: %s\n%s' % (
-            server_id, status, timeout, server, self.local.logs()))
+        return helpers.wait_status(self, server_id, status, timeout)
 
     def wait_settled(self, server_id, timeout=120):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            server = self.server(server_id)
-            if server['status'] != 'BUILD':
-                return server
-            time.sleep(POLL)
-        raise AssertionError('server %s still BUILD after %ss\n%s' % (
-            server_id, timeout, self.local.logs()))
+        return helpers.wait_settled(self, server_id, timeout)
 
     def wait_gone(self, server_id, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.http('GET', '/servers/%s' % server_id).status_code == 404:
-                return
-            time.sleep(POLL)
-        raise AssertionError('server %s still there after %ss\n%s' % (
-            server_id, timeout, self.local.logs()))
+        return helpers.wait_gone(self, server_id, timeout)
 
     def delete(self, server_id):
         rsp = self.http('DELETE', '/servers/%s' % server_id)

@@ -13,17 +13,24 @@ REPORT_INTERVAL = 1
 SERVICE_DOWN_TIME = 6
 
 
+def _server(cloud, server_id):
+    rsp = cloud.http('GET', '/servers/%s' % server_id)
+    assert rsp.status_code == 200, rsp.text
+    return rsp.json()['server']
+
+
 def wait_status(cloud, server_id, status, timeout=60):
+    """Until the server shows ``status`` with no task in progress."""
     deadline = time.time() + timeout
     server = None
     while time.time() < deadline:
-        rsp = cloud.http('GET', '/servers/%s' % server_id)
-        assert rsp.status_code == 200, rsp.text
-        server = rsp.json()['server']
-        if server['status'] == status:
+        server = _server(cloud, server_id)
+        if (server['status'] == status
+                and server.get('OS-EXT-STS:task_state') is None):
             return server
         if server['status'] == 'ERROR' and status != 'ERROR':
-            raise AssertionError('server went to ERROR: %s' % server)
+            raise AssertionError('server went to ERROR: %s\n%s' % (
+                server.get('fault'), cloud.local.logs()))
         time.sleep(POLL)
     raise AssertionError('server %s not %s after %ss: %s\n%s' % (
         server_id, status, timeout, server, cloud.local.logs()))
@@ -33,9 +40,7 @@ def wait_settled(cloud, server_id, timeout=60):
     """Wait until the server leaves BUILD; return it (ACTIVE or ERROR)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        rsp = cloud.http('GET', '/servers/%s' % server_id)
-        assert rsp.status_code == 200, rsp.text
-        server = rsp.json()['server']
+        server = _server(cloud, server_id)
         if server['status'] != 'BUILD':
             return server
         time.sleep(POLL)
@@ -49,8 +54,8 @@ def wait_gone(cloud, server_id, timeout=60):
         if cloud.http('GET', '/servers/%s' % server_id).status_code == 404:
             return
         time.sleep(POLL)
-    raise AssertionError('server %s still there after %ss' % (server_id,
-                                                              timeout))
+    raise AssertionError('server %s still there after %ss\n%s' % (
+        server_id, timeout, cloud.local.logs()))
 
 
 def diagnostics(cloud, server_id):
