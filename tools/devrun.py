@@ -127,8 +127,12 @@ def _marker(conn, server, timeout=120):
 
 def _ensure_server(conn, image, flavor_name='m1.nano'):
     for server in conn.compute.servers(name='^%s$' % DEMO_SERVER):
-        if server.status == 'ACTIVE':
+        if server.status == 'ACTIVE' and server.image.id == image.id:
             return server
+        # From an earlier run in another mode (test:///default vs QEMU),
+        # or broken: replace it.
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server, wait=60, interval=0.2)
     flavor = conn.compute.find_flavor(flavor_name)
     network = conn.compute.get('/os-networks').json()['networks'][0]
     server = conn.compute.create_server(
@@ -165,9 +169,18 @@ def start(state):
         server.name, server.id, server.status, server.compute_host,
         server.addresses, time.monotonic() - began))
     if real:
+        try:
+            marker = _marker(conn, server)
+        except openstack.exceptions.NotFoundException:
+            # ACTIVE in the database but its domain is gone (the host was
+            # rebooted since the last run): boot it again.
+            conn.compute.delete_server(server)
+            conn.compute.wait_for_delete(server, wait=60, interval=0.2)
+            began = time.monotonic()
+            server = _ensure_server(conn, image, GUEST_FLAVOR)
+            marker = _marker(conn, server)
         print('console (%s, QEMU TCG): %s  (%.2fs after the request)' % (
-            cloud.libvirt_uri, _marker(conn, server),
-            time.monotonic() - began))
+            cloud.libvirt_uri, marker, time.monotonic() - began))
     print('\nThe cloud is up: API %s/v2.1, image API %s/image\n'
           'Try:\n'
           '  openstack --os-cloud novalite server list\n'
