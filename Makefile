@@ -40,7 +40,7 @@ bench: venv services
 	$(BIN)/python -m novalite.bench.boot --count 50
 
 bench-real: venv services
-	$(BIN)/python -m novalite.bench.real_guest --count 5
+	$(BIN)/python -m novalite.bench.boot --real --count 5
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \

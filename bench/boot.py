@@ -3,10 +3,12 @@ and time request → ACTIVE, beside the floor it cannot beat, an oslo.messaging
 call round trip on the same broker, measured in the same run.
 
     python -m novalite.bench.boot --count 50 [--backend sqlite]
+    python -m novalite.bench.boot --real [--count 5]   (real QEMU guests)
 """
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -120,7 +122,17 @@ def main(argv=None):
     parser.add_argument('--backend', default='sqlite',
                         choices=['sqlite', 'mysql', 'postgresql'])
     parser.add_argument('--hosts', type=int, default=2)
-    args = parser.parse_args(argv)
+    parser.add_argument('--real', action='store_true',
+                        help='real-guest mode: QEMU guests, request → marker '
+                             'on the console against a raw `virsh create` '
+                             '(bench/real_guest.py; --count defaults to 5)')
+    args, rest = parser.parse_known_args(argv)
+    if args.real:
+        from novalite.bench import real_guest
+        count = args.count if '--count' in (argv or sys.argv) else 5
+        return real_guest.main(['--count', str(count)] + rest)
+    if rest:
+        parser.error('unrecognized arguments: %s' % ' '.join(rest))
     floor, boots = run(args.count, args.backend, args.hosts)
     ms = lambda s: '%.1f ms' % (s * 1000)  # noqa: E731
     print('| measurement | n | p50 | p90 | max | p50 / RPC floor |')
