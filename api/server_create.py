@@ -203,10 +203,11 @@ def create(ctx, conductor, plan, body):
     except Exception as exc:  # noqa: BLE001 -- bus down: fail visibly
         LOG.exception('cast to conductor failed')
         for inst_uuid in uuids:
-            instances_db.update(ctx, inst_uuid, {
-                'vm_state': states.ERROR, 'task_state': None})
-            instances_db.fault_create(ctx, inst_uuid, 503,
-                                      'Conductor unreachable: %s' % exc)
+            instances_db.update(
+                ctx, inst_uuid, {'vm_state': states.ERROR,
+                                 'task_state': None},
+                fault={'code': 503,
+                       'message': 'Conductor unreachable: %s' % exc})
         raise faults.Fault(503, 'The compute service is unavailable, '
                                 'try again later.')
     return created, password, res_id

@@ -225,15 +225,14 @@ class ServerActionsMixin:
         updates = {'task_state': None}
         if error_state:
             updates['vm_state'] = error_state
+        ours = isinstance(exc, exception.NovaliteException)
+        message = (exc.message if ours else str(exc)) or type(exc).__name__
         try:
-            self.conductor.instance_update(ctxt, uuid, updates,
-                                           expected_task_state=task_states)
-            ours = isinstance(exc, exception.NovaliteException)
-            message = (exc.message if ours else str(exc)) or type(
-                exc).__name__
-            self.conductor.instance_fault_create(
-                ctxt, uuid, exc.code if ours else 500, message[:255],
-                details=tb, host=self.conf.host)
+            self.conductor.instance_update(
+                ctxt, uuid, updates, expected_task_state=task_states,
+                fault={'code': exc.code if ours else 500,
+                       'message': message[:255], 'details': tb,
+                       'host': self.conf.host})
         except _TAKEN_OVER:
             pass   # deleted or taken over meanwhile: not ours to revert
         except Exception:  # noqa: BLE001

@@ -132,10 +132,9 @@ class BuildWorkflow:
             self.conductor.instance_update(
                 ctx, uuid, {'vm_state': states.ERROR, 'task_state': None,
                             'host': None, 'node': None},
-                expected_task_state=states.SPAWNING)
-            self.conductor.instance_fault_create(
-                ctx, uuid, FAULT_CODE, exc.message[:255], details=tb,
-                host=self.conf.host)
+                expected_task_state=states.SPAWNING,
+                fault={'code': FAULT_CODE, 'message': exc.message[:255],
+                       'details': tb, 'host': self.conf.host})
             self.conductor.allocation_free(ctx, uuid)
         except _TAKEN_OVER:
             LOG.info('instance %s was deleted while its build aborted', uuid)

@@ -239,10 +239,9 @@ class ComputeManager(actions.ServerActionsMixin):
     def _set_error(self, ctx, uuid, message, details=None):
         try:
             self.conductor.instance_update(
-                ctx, uuid, {'vm_state': states.ERROR, 'task_state': None})
-            self.conductor.instance_fault_create(
-                ctx, uuid, 500, message[:255], details=details,
-                host=self.conf.host)
+                ctx, uuid, {'vm_state': states.ERROR, 'task_state': None},
+                fault={'code': 500, 'message': message[:255],
+                       'details': details, 'host': self.conf.host})
         except exception.InstanceNotFound:
             pass
         except Exception:  # noqa: BLE001

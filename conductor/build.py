@@ -42,11 +42,11 @@ def set_error(ctx, instance_uuid, message, details=None, host=None,
     try:
         instances_db.update(ctx, instance_uuid, {
             'vm_state': states.ERROR, 'task_state': None},
-            expected_task_state=expected_task_state)
+            expected_task_state=expected_task_state,
+            fault={'code': FAULT_CODE, 'message': message,
+                   'details': details, 'host': host})
     except (exception.InstanceNotFound, exception.UnexpectedTaskState):
         return False
-    instances_db.fault_create(ctx, instance_uuid, FAULT_CODE, message,
-                              details=details, host=host)
     return True
 
 

@@ -50,12 +50,12 @@ class ConductorManager:
     # -- database proxy for compute agents (calls) ---------------------------
     @rpc.expected_exceptions(*_EXPECTED)
     def instance_update(self, ctxt, instance_uuid, updates,
-                        expected_task_state=_UNSET):
+                        expected_task_state=_UNSET, fault=None):
         """:raises: InstanceNotFound, UnexpectedTaskState"""
         expected = (None if expected_task_state is _UNSET
                     else expected_task_state)
         return instances_db.update(ctxt, instance_uuid, updates,
-                                   expected_task_state=expected)
+                                   expected_task_state=expected, fault=fault)
 
     @rpc.expected_exceptions(*_EXPECTED)
     def instance_fault_create(self, ctxt, instance_uuid, code, message,

@@ -11,12 +11,13 @@ Version history:
           compute_node_update, service_heartbeat.
     1.1 - Added allocation_free (a compute agent drops the claim of a build
           it aborted).
+    1.2 - instance_update takes ``fault``, written in the same transaction.
 """
 
 from novalite.common import rpc
 
 TOPIC = 'novalite-conductor'
-RPC_API_VERSION = '1.1'
+RPC_API_VERSION = '1.2'
 
 
 class ConductorAPI:
@@ -61,17 +62,22 @@ class ConductorAPI:
 
     # -- database proxy for compute agents (calls) ------------------------
     def instance_update(self, ctxt, instance_uuid, updates,
-                        expected_task_state=None):
+                        expected_task_state=None, fault=None):
         """Update an instance and return it as a dict.
 
         :param expected_task_state: a task state or list of them; when given
             and the row's task_state differs, nothing is written.
+        :param fault: dict (code, message, details, host) recorded with the
+            update, so a server is never seen in ERROR without its fault.
         :raises: InstanceNotFound, UnexpectedTaskState
         """
         kw = dict(instance_uuid=instance_uuid, updates=updates)
         if expected_task_state is not None:
             kw['expected_task_state'] = expected_task_state
-        return self._cctxt().call(ctxt, 'instance_update', **kw)
+        if fault is None:
+            return self._cctxt().call(ctxt, 'instance_update', **kw)
+        return self.client.prepare(version='1.2').call(
+            ctxt, 'instance_update', fault=fault, **kw)
 
     def instance_fault_create(self, ctxt, instance_uuid, code, message,
                               details=None, host=None):

@@ -161,10 +161,13 @@ def get_all_by_host(ctx, host):
 
 
 @session.retry
-def update(ctx, instance_uuid, updates, expected_task_state=None):
+def update(ctx, instance_uuid, updates, expected_task_state=None,
+           fault=None):
     """Apply ``updates``; with ``expected_task_state`` (a value or a list,
     None allowed in it) write nothing unless the current task_state is one
-    of them. Raises InstanceNotFound, UnexpectedTaskState."""
+    of them. ``fault`` (dict: code, message, details, host) is recorded in
+    the same transaction, so a server is never seen in ERROR without it.
+    Raises InstanceNotFound, UnexpectedTaskState."""
     with session.writer(ctx) as s:
         row = _live(s, instance_uuid)
         if expected_task_state is not None:
@@ -176,6 +179,8 @@ def update(ctx, instance_uuid, updates, expected_task_state=None):
                     expected=expected, actual=row.task_state)
         for key, value in _coerce(updates).items():
             setattr(row, key, value)
+        if fault:
+            s.add(_fault_row(instance_uuid, **fault))
         s.flush()
         return _to_dict(row)
 
@@ -201,11 +206,15 @@ def destroy(ctx, instance_uuid):
 # -- faults -----------------------------------------------------------------
 
 @session.retry
+def _fault_row(instance_uuid, code, message, details=None, host=None):
+    return models.InstanceFault(instance_uuid=instance_uuid, code=code,
+                                message=str(message)[:255], details=details,
+                                host=host)
+
+
 def fault_create(ctx, instance_uuid, code, message, details=None, host=None):
     with session.writer(ctx) as s:
-        row = models.InstanceFault(instance_uuid=instance_uuid, code=code,
-                                   message=str(message)[:255],
-                                   details=details, host=host)
+        row = _fault_row(instance_uuid, code, message, details, host)
         s.add(row)
         s.flush()
         return row.as_dict()

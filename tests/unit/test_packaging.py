@@ -19,8 +19,11 @@ def _on_disk():
     found = set()
     for dirpath, dirnames, filenames in os.walk(ROOT):
         rel = os.path.relpath(dirpath, ROOT)
+        # Skip hidden dirs (.venv, .git), caches and setuptools' build/.
         dirnames[:] = [d for d in dirnames
-                       if not d.startswith('.') and d != '__pycache__']
+                       if not d.startswith('.') and d != '__pycache__'
+                       and not (rel == '.' and d == 'build')
+                       and not d.endswith('.egg-info')]
         if rel.split(os.sep)[0] == 'tests' and rel.count(os.sep) > 1:
             continue   # test sub-packages run from the checkout only
         if '__init__.py' in filenames:

@@ -63,6 +63,25 @@ def test_update_checks_expected_task_state(db, ctx):
     assert again['task_state'] == 'deleting'
 
 
+def test_error_and_its_fault_are_written_together_or_not_at_all(db, ctx):
+    # Regression: ERROR used to be written before its fault, so a GET in
+    # between showed an ERROR server without one.
+    inst = _boot(ctx)[0]
+    fault = {'code': 500, 'message': 'No valid host was found. ',
+             'details': None, 'host': None}
+    with pytest.raises(exception.UnexpectedTaskState):
+        instances.update(ctx, inst['uuid'], {'vm_state': 'error'},
+                         expected_task_state='spawning', fault=fault)
+    assert instances.get_latest_faults(ctx, [inst['uuid']]) == {}
+    assert instances.get(ctx, inst['uuid'])['vm_state'] == 'building'
+    instances.update(ctx, inst['uuid'], {'vm_state': 'error',
+                                         'task_state': None},
+                     expected_task_state='scheduling', fault=fault)
+    got = instances.get_latest_faults(ctx, [inst['uuid']])[inst['uuid']]
+    assert got['message'] == 'No valid host was found. '
+    assert instances.get(ctx, inst['uuid'])['vm_state'] == 'error'
+
+
 def test_destroy_frees_allocation_and_ports(db, ctx, admin_ctx):
     net = networks.ensure_default(ctx)
     inst = _boot(ctx, 1, [net['uuid']])[0]

@@ -52,7 +52,7 @@ class ConductorDouble:
         return self.instances[uuid]
 
     def instance_update(self, ctxt, instance_uuid, updates,
-                        expected_task_state=None):
+                        expected_task_state=None, fault=None):
         self._record('instance_update', instance_uuid=instance_uuid,
                      updates=dict(updates),
                      expected_task_state=expected_task_state)
@@ -67,6 +67,12 @@ class ConductorDouble:
                 raise exception.UnexpectedTaskState(
                     expected=expected, actual=inst['task_state'])
         inst.update(updates)
+        if fault is not None:
+            # Written with the update (one transaction in the conductor):
+            # recorded as the fault the agent created.
+            self.calls.append(('instance_fault_create', dict(
+                {'details': None, 'host': None}, instance_uuid=instance_uuid,
+                **fault)))
         return copy.deepcopy(inst)
 
     def allocation_free(self, ctxt, instance_uuid):

@@ -105,3 +105,16 @@ def test_allocation_free_drops_an_aborted_builds_claim(conductor, ctx,
     assert conductor.allocation_free(ctx, uuid) is True
     assert placement.get_allocation(admin_ctx, uuid) is None
     assert conductor.allocation_free(ctx, uuid) is False
+
+
+def test_instance_update_with_fault_over_rpc(conductor, ctx):
+    (uuid,), _spec = test_build._boot(ctx)
+    inst = conductor.instance_update(
+        ctx, uuid, {'vm_state': states.ERROR, 'task_state': None},
+        expected_task_state=states.SCHEDULING,
+        fault={'code': 500, 'message': 'spawn failed', 'details': 'tb',
+               'host': 'h1'})
+    assert inst['vm_state'] == states.ERROR
+    fault = instances_db.get_latest_faults(ctx, [uuid])[uuid]
+    assert (fault['message'], fault['details'], fault['host']) == (
+        'spawn failed', 'tb', 'h1')
