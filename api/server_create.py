@@ -9,6 +9,7 @@ import uuid
 from oslo_log import log as logging
 
 from novalite.api import faults
+from novalite.api import quota
 from novalite.api.schemas import common
 from novalite.common.db import flavors as flavors_db
 from novalite.common.db import images as images_db
@@ -107,9 +108,10 @@ def _security_groups(ctx, requested):
     return list(dict.fromkeys(names))
 
 
-def prepare(ctx, body, version):
-    """Check the request against the database; returns what ``create``
-    writes. Raises 400 faults, writes nothing."""
+def prepare(conf, ctx, body, version):
+    """Check the request against the database and the project's quota;
+    returns what ``create`` writes. Raises 400/403 faults, writes
+    nothing."""
     req = body['server']
     min_count = int(req.get('min_count', 1))
     max_count = int(req.get('max_count', min_count))
@@ -121,8 +123,9 @@ def prepare(ctx, body, version):
                                  'available')
     flavor = _flavor(ctx, req['flavorRef'])
     image = _image(ctx, req.get('imageRef'))
+    count = quota.allowed_count(conf, ctx, flavor, min_count, max_count)
     return {
-        'req': req, 'count': max_count, 'flavor': flavor, 'image': image,
+        'req': req, 'count': count, 'flavor': flavor, 'image': image,
         'network_uuids': _network_uuids(ctx, req.get('networks'), version),
         'security_groups': _security_groups(ctx, req.get('security_groups')),
         'az': az,

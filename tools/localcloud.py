@@ -358,6 +358,9 @@ def disposable_cloud(backend, state_dir, vhost_prefix='novalite-tmp',
     extra_conf = kwargs.pop('extra_conf', None) or {}
     extra_conf.setdefault('DEFAULT', {}).setdefault(
         'instance_name_template', vhost + '-%08x')
+    # Tests and benchmarks boot more than Nova's default quota allows.
+    for resource in ('instances', 'cores', 'ram'):
+        extra_conf.setdefault('quota', {}).setdefault(resource, '-1')
     cloud = LocalCloud(state_dir, database.url, vhost=vhost,
                        extra_conf=extra_conf, **kwargs)
     cloud.write_config()

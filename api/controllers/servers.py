@@ -174,7 +174,7 @@ class ServersController:
         version = request_env.api_version()
         body = request_env.json_body()
         validation.validate(schema.create_schema(version), body)
-        plan = server_create.prepare(ctx, body, version)
+        plan = server_create.prepare(self.conf, ctx, body, version)
         created, password, res_id = server_create.create(
             ctx, self.conductor(), plan, body)
         request_env.set_status(202)

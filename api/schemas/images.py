@@ -8,6 +8,9 @@ import json
 from novalite.api import faults
 from novalite.api import validation
 
+# The database's integer columns (and Glance's limit for these fields).
+MAX_INT = 2 ** 31 - 1
+
 DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2',
                 'vdi', 'iso', 'ploop']
 CONTAINER_FORMATS = ['ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker',
@@ -76,9 +79,11 @@ IMAGE = {
                                            'maxLength': 255}},
         'direct_url': _ro('string', 'URL to access the image file kept in '
                           'external store'),
-        'min_ram': {'type': 'integer', 'minimum': 0, 'description':
+        'min_ram': {'type': 'integer', 'minimum': 0, 'maximum': MAX_INT,
+                    'description':
                     'Amount of ram (in MB) required to boot image.'},
-        'min_disk': {'type': 'integer', 'minimum': 0, 'description':
+        'min_disk': {'type': 'integer', 'minimum': 0, 'maximum': MAX_INT,
+                     'description':
                      'Amount of disk space (in GB) required to boot image.'},
         'self': _ro('string', 'An image self url'),
         'file': _ro('string', 'An image file url'),

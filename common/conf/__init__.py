@@ -9,9 +9,10 @@ from novalite.common.conf import compute
 from novalite.common.conf import default
 from novalite.common.conf import image
 from novalite.common.conf import libvirt
+from novalite.common.conf import quota
 from novalite.common.conf import scheduler
 
-MODULES = (default, api, compute, image, libvirt, scheduler)
+MODULES = (default, api, compute, image, libvirt, quota, scheduler)
 
 CONF = cfg.CONF
 

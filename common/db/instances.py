@@ -105,6 +105,17 @@ def get_many(ctx, instance_uuids):
         return [_to_dict(r) for r in rows]
 
 
+def project_usage(ctx, project_id):
+    """{'instances', 'cores', 'ram'} the project's live servers use (from
+    their flavor snapshots), for the quota check."""
+    with session.reader(ctx) as s:
+        flavors = s.execute(select(models.Instance.flavor).filter_by(
+            project_id=project_id, deleted=0)).scalars().all()
+    return {'instances': len(flavors),
+            'cores': sum((f or {}).get('vcpus', 0) for f in flavors),
+            'ram': sum((f or {}).get('memory_mb', 0) for f in flavors)}
+
+
 def get_all(ctx, filters=None, limit=None, marker=None):
     """Live instances, newest first. ``filters``: project_id, user_id, host,
     vm_state (value or list), name (regex, as Nova), changes-since
@@ -146,7 +157,12 @@ def get_all(ctx, filters=None, limit=None, marker=None):
         rows = [_to_dict(r) for r in s.execute(query).scalars()]
     if name is not None:
         # Nova matches names with a regex; SQLite has none, so filter here.
-        pattern = re.compile(str(name))
+        try:
+            pattern = re.compile(str(name))
+        except re.error as exc:
+            raise exception.Invalid(
+                reason='name filter %r is not a valid regular expression: %s'
+                % (name, exc))
         rows = [r for r in rows if pattern.search(r['display_name'] or '')]
         if limit is not None:
             rows = rows[:limit]

@@ -313,3 +313,10 @@ def test_schemas(client):
     assert image['additionalProperties'] == {'type': 'string'}
     images = client.get('/image/v2/schemas/images').data
     assert images['properties']['images']['items']['name'] == 'image'
+
+
+def test_min_disk_and_min_ram_beyond_an_integer_are_a_400(client, db):
+    # Regression: they reached the database and failed there with a 500.
+    for field in ('min_disk', 'min_ram'):
+        rsp = client.post('/image/v2/images', {'name': 'big', field: 10 ** 20})
+        assert rsp.status_code == 400, rsp.body

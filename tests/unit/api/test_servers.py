@@ -268,3 +268,49 @@ def test_list_paging_and_bad_marker(client, cloud, conductor):
         'servers'] == []
     assert len(client.get('/v2.1/servers/detail?status=BUILD').data[
         'servers']) == 3
+
+
+def test_quota_refuses_what_does_not_fit_and_writes_nothing(
+        client, cloud, conductor, admin, db):
+    db.set_override('instances', 2, group='quota')
+    try:
+        rsp = client.post('/v2.1/servers', _body(cloud, min_count=3,
+                                                 max_count=3))
+        assert rsp.status_code == 403
+        assert rsp.data['forbidden']['message'] == (
+            'Quota exceeded for instances: Requested 3, but already used 0 '
+            'of 2 instances')
+        assert _nothing_written(admin)
+        # With room for fewer than max_count, as many as fit are created.
+        rsp = client.post('/v2.1/servers', _body(cloud, min_count=1,
+                                                 max_count=5))
+        assert rsp.status_code == 202
+        assert len(instances.get_all(admin, {'project_id': 'p1'})) == 2
+        rsp = client.post('/v2.1/servers', _body(cloud))
+        assert rsp.status_code == 403
+        assert 'already used 2 of 2 instances' in rsp.data['forbidden'][
+            'message']
+    finally:
+        db.clear_override('instances', group='quota')
+
+
+def test_quota_counts_cores_of_the_flavor(client, cloud, conductor, db):
+    db.set_override('cores', 3, group='quota')
+    try:
+        # m1.medium has 2 vCPUs: one fits, two do not.
+        assert client.post('/v2.1/servers', _body(
+            cloud, flavorRef='3')).status_code == 202
+        rsp = client.post('/v2.1/servers', _body(cloud, flavorRef='3'))
+        assert rsp.status_code == 403
+        assert rsp.data['forbidden']['message'] == (
+            'Quota exceeded for cores: Requested 2, but already used 2 of 3 '
+            'cores')
+    finally:
+        db.clear_override('cores', group='quota')
+
+
+def test_bad_name_regex_filter_is_a_400(client, cloud):
+    rsp = client.get('/v2.1/servers?name=(')
+    assert rsp.status_code == 400
+    assert 'not a valid regular expression' in rsp.data['badRequest'][
+        'message']
