@@ -358,9 +358,11 @@ def disposable_cloud(backend, state_dir, vhost_prefix='novalite-tmp',
     extra_conf = kwargs.pop('extra_conf', None) or {}
     extra_conf.setdefault('DEFAULT', {}).setdefault(
         'instance_name_template', vhost + '-%08x')
-    # Tests and benchmarks boot more than Nova's default quota allows.
-    for resource in ('instances', 'cores', 'ram'):
-        extra_conf.setdefault('quota', {}).setdefault(resource, '-1')
+    # Tests and benchmarks boot more than Nova's default quota allows;
+    # large but finite, so a runaway max_count is still refused.
+    for resource, limit in (('instances', 1000), ('cores', 16000),
+                            ('ram', 2 ** 31 - 1)):
+        extra_conf.setdefault('quota', {}).setdefault(resource, str(limit))
     cloud = LocalCloud(state_dir, database.url, vhost=vhost,
                        extra_conf=extra_conf, **kwargs)
     cloud.write_config()
