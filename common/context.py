@@ -26,13 +26,6 @@ class RequestContext(oslo_context.RequestContext):
                    read_only=values.get('read_only', False),
                    show_deleted=values.get('show_deleted', False))
 
-    def elevated(self):
-        ctx = self.from_dict(self.to_dict())
-        ctx.is_admin = True
-        if 'admin' not in ctx.roles:
-            ctx.roles.append('admin')
-        return ctx
-
 
 def get_admin_context():
     return RequestContext(user_id=None, project_id=None, roles=['admin'],

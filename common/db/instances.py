@@ -96,15 +96,6 @@ def get(ctx, instance_uuid):
         return _to_dict(_live(s, instance_uuid))
 
 
-def get_many(ctx, instance_uuids):
-    """Live instances among ``instance_uuids`` (one query), in no order."""
-    with session.reader(ctx) as s:
-        rows = s.execute(select(models.Instance).where(
-            models.Instance.uuid.in_(list(instance_uuids)),
-            models.Instance.deleted == 0)).scalars()
-        return [_to_dict(r) for r in rows]
-
-
 def project_usage(ctx, project_id):
     """{'instances', 'cores', 'ram'} the project's live servers use (from
     their flavor snapshots), for the quota check."""
