@@ -55,17 +55,10 @@ def fits(node, used, resources):
 # -- compute nodes -----------------------------------------------------------
 
 @session.retry
+@session.retry_on_duplicate
 def compute_node_upsert(ctx, host, nodename, resources):
     """Create (new uuid) or update the node ``(host, nodename)`` from a
     compute agent's report; returns the node dict."""
-    try:
-        return _upsert(ctx, host, nodename, resources)
-    except session.DBDuplicateEntry:
-        # Two first reports raced; the row exists now.
-        return _upsert(ctx, host, nodename, resources)
-
-
-def _upsert(ctx, host, nodename, resources):
     with session.writer(ctx) as s:
         row = s.execute(select(models.ComputeNode).filter_by(
             host=host, hypervisor_hostname=nodename)).scalar_one_or_none()

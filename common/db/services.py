@@ -15,16 +15,9 @@ def _utcnow():
 
 
 @session.retry
+@session.retry_on_duplicate
 def heartbeat(ctx, host, binary, topic=None):
     """Create the row if missing, bump report_count, set last_seen_up."""
-    try:
-        return _beat(ctx, host, binary, topic)
-    except session.DBDuplicateEntry:
-        # Two first beats raced; the row exists now.
-        return _beat(ctx, host, binary, topic)
-
-
-def _beat(ctx, host, binary, topic):
     with session.writer(ctx) as s:
         row = s.execute(select(models.Service).filter_by(
             host=host, binary=binary)).scalar_one_or_none()

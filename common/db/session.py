@@ -104,6 +104,18 @@ def retry(func):
     return wrapper
 
 
+def retry_on_duplicate(func):
+    """Run a get-or-create transaction once more when two first writers
+    raced on a unique key: the row exists by then, so the retry updates it."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except db_exc.DBDuplicateEntry:
+            return func(*args, **kwargs)
+    return wrapper
+
+
 # Re-exported so data modules need one import.
 DBDuplicateEntry = db_exc.DBDuplicateEntry
 wrap_db_retry = oslo_db_api.wrap_db_retry
