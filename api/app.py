@@ -3,6 +3,7 @@ API middleware (context, microversions, faults, headers)."""
 
 import pecan
 
+from novalite.api import auth
 from novalite.api.controllers import root
 from novalite.api import faults
 from novalite.api import middleware
@@ -16,7 +17,11 @@ class FaultHook(pecan.hooks.PecanHook):
 
 
 def setup_app(conf):
-    """A WSGI app serving the compute API (/, /v2.1) and images (/image)."""
+    """A WSGI app serving the compute API (/, /v2.1) and images (/image).
+
+    :raises: auth.InsecureDeployment for noauth2 on a non-loopback address
+    """
+    auth.check_deployment(conf)
     app = pecan.make_app(root.RootController(conf), hooks=[FaultHook()],
                          logging=False, debug=False, force_canonical=False,
                          guess_content_type_from_ext=False)

@@ -2,24 +2,75 @@
 User ``admin`` gets the admin role; no token at all means admin/admin
 (Nova's defaults). keystoneauth's ``auth_type: none`` plugin always sends
 the placeholder token ``notused``: it means no token too, so openstacksdk
-and the openstack CLI configured that way work as admin."""
+and the openstack CLI configured that way work as admin.
+
+Because noauth2 believes any token, ``check_deployment`` refuses to serve
+it on an address other hosts can reach unless the operator says so."""
+
+import ipaddress
+import socket
+
+from oslo_log import log as logging
 
 from novalite.common import context as nl_context
 
+LOG = logging.getLogger(__name__)
 NO_TOKEN = ('', 'notused')
+
+
+class InsecureDeployment(Exception):
+    """The configuration would serve noauth2 to the network."""
 
 
 def context_from_headers(headers):
     token = headers.get('X-Auth-Token') or ''
     if token in NO_TOKEN:
         user_id, project_id = 'admin', 'admin'
-    elif ':' in token:
-        user_id, project_id = token.split(':', 1)
     else:
-        user_id = project_id = token
+        # Nova's NoAuthMiddleware: "user", "user:" and "user:project";
+        # an empty project means the user's own name.
+        user_id, _sep, project_id = token.partition(':')
+        project_id = project_id or user_id
     roles = ['member', 'reader']
     if user_id == 'admin':
         roles.insert(0, 'admin')
     return nl_context.RequestContext(
         user_id=user_id, project_id=project_id, roles=roles,
         global_request_id=headers.get('X-OpenStack-Request-ID'))
+
+
+def is_loopback(host):
+    """True when every address ``host`` names is a loopback address (an
+    unresolvable name counts as reachable from elsewhere)."""
+    try:
+        return ipaddress.ip_address(host.strip('[]')).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except OSError:
+        return False
+    return bool(infos) and all(
+        ipaddress.ip_address(info[4][0].split('%')[0]).is_loopback
+        for info in infos)
+
+
+def check_deployment(conf):
+    """Refuse noauth2 on a non-loopback ``[api] listen`` unless
+    ``[api] allow_insecure_noauth`` is set (then warn).
+
+    :raises: InsecureDeployment
+    """
+    if conf.api.auth_strategy != 'noauth2' or is_loopback(conf.api.listen):
+        return
+    if not conf.api.allow_insecure_noauth:
+        raise InsecureDeployment(
+            'Refusing to serve auth_strategy = noauth2 on [api] listen = %s: '
+            'noauth2 trusts any X-Auth-Token, so anyone who can reach this '
+            'address is admin. Listen on a loopback address, or set '
+            '[api] allow_insecure_noauth = True to accept the risk.'
+            % conf.api.listen)
+    LOG.warning('auth_strategy = noauth2 on [api] listen = %s, a non-loopback '
+                'address (allow_insecure_noauth = True): every request is '
+                'trusted, anyone who reaches this address can act as admin.',
+                conf.api.listen)

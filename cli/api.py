@@ -9,6 +9,7 @@ from oslo_log import log as logging
 from oslo_service import systemd
 
 from novalite.api import app as api_app
+from novalite.api import auth
 from novalite.cli import launch
 from novalite.common.db import services as services_db
 from novalite.common.db import session
@@ -20,8 +21,12 @@ LOG = logging.getLogger(__name__)
 
 def main(argv=None):
     conf = launch.prepare(BINARY, argv)
+    try:
+        application = api_app.setup_app(conf)
+    except auth.InsecureDeployment as exc:
+        LOG.error('%s', exc)
+        raise SystemExit('%s: %s' % (BINARY, exc))
     session.configure(conf)
-    application = api_app.setup_app(conf)
     server = wsgi.Server((conf.api.listen, conf.api.port), application,
                          numthreads=conf.api.threads,
                          server_name='novalite-api')

@@ -10,8 +10,17 @@ OPTS = [
                     '"user:project" (X-Auth-Token) names the user and project; '
                     'user "admin" gets the admin role. Keystone support comes '
                     'later.'),
+    cfg.BoolOpt('allow_insecure_noauth', default=False,
+                help='Let novalite-api serve auth_strategy noauth2 on a '
+                     'non-loopback listen address. noauth2 trusts any token, '
+                     'so anyone who can reach the address acts as any user, '
+                     'admin included; without this option the API refuses '
+                     'to start there. Related options: auth_strategy, '
+                     'listen.'),
     cfg.HostAddressOpt('listen', default='127.0.0.1',
-                       help='Address the API HTTP server binds to.'),
+                       help='Address the API HTTP server binds to. With '
+                            'auth_strategy noauth2 it must be a loopback '
+                            'address unless allow_insecure_noauth is set.'),
     cfg.PortOpt('port', default=8774,
                 help='TCP port the API HTTP server listens on.'),
     cfg.IntOpt('threads', default=16, min=1,
@@ -19,6 +28,12 @@ OPTS = [
                     'served at once.'),
     cfg.IntOpt('max_limit', default=1000, min=1,
                help='Maximum number of items a list request returns in one page.'),
+    cfg.IntOpt('max_instances_per_request', default=200, min=1,
+               help='The largest max_count one POST /servers may ask for: '
+                    'a larger one is refused with 400 before anything is '
+                    'written, whatever the quota allows, so one request '
+                    'cannot write an unbounded number of rows in one '
+                    'transaction.'),
     cfg.StrOpt('public_endpoint',
                help='Base URL used in links returned by the API, for example '
                     'http://controller:8774. Defaults to the request host URL.'),
