@@ -9,8 +9,8 @@ import re
 from oslo_log import log as logging
 
 from novalite.api import faults
+from novalite.api import image_api
 from novalite.api import server_create
-from novalite.common.db import images as images_db
 from novalite.common.db import instances as instances_db
 from novalite.common import exception
 from novalite.common import states
@@ -97,33 +97,40 @@ def check_state(rule, inst):
 
 def begin(ctx, inst, rule, updates=None, check_locked=True):
     """Nova's checks, then the starting task_state (guarded: a task that
-    started since we read the row wins, we answer 409) and the action
-    record. Returns the updated instance."""
+    started since we read the row wins, we answer 409), ``updates`` and the
+    action record, in one transaction.
+
+    :returns: the updated instance and ``restore``: the values that undo
+        the write (for ``cast``)
+    """
     if check_locked:
         check_lock(ctx, inst)
     check_host(inst)
     check_state(rule, inst)
     values = dict(updates or {}, task_state=rule.task_state)
     try:
-        inst = instances_db.update(ctx, inst['uuid'], values,
-                                   expected_task_state=rule.task_states)
+        before, inst = instances_db.update_and_start_action(
+            ctx, inst['uuid'], values, rule.action,
+            expected_task_state=rule.task_states)
     except exception.UnexpectedTaskState as exc:
         raise _conflict(rule.action, inst['uuid'], 'task_state',
                         exc.kwargs.get('actual'))
-    instances_db.action_start(ctx, inst['uuid'], rule.action)
-    return inst
+    return inst, {key: before[key] for key in values}
 
 
-def cast(ctx, inst, rule, compute_api, **kwargs):
+def cast(ctx, inst, rule, compute_api, restore=None, **kwargs):
     """Send the action to the instance's compute agent. If the bus refuses
-    it, clear our task_state again so the server is not stuck in it."""
+    it, write ``restore`` (what ``begin`` returned; else just task_state
+    None) back so the server is neither stuck in the task nor claiming what
+    it does not run."""
     try:
         getattr(compute_api, rule.cast)(ctx, inst, **kwargs)
     except Exception:  # noqa: BLE001 -- bus down: undo, fail visibly
         LOG.exception('cast of %s for instance %s failed', rule.cast,
                       inst['uuid'])
         try:
-            instances_db.update(ctx, inst['uuid'], {'task_state': None},
+            instances_db.update(ctx, inst['uuid'],
+                                restore or {'task_state': None},
                                 expected_task_state=[rule.task_state])
         except (exception.UnexpectedTaskState, exception.InstanceNotFound):
             pass
@@ -134,15 +141,16 @@ def cast(ctx, inst, rule, compute_api, **kwargs):
 def simple(ctx, inst, key, compute_api, **kwargs):
     """os-stop, os-start, pause, unpause, suspend, resume."""
     rule = RULES[key]
-    inst = begin(ctx, inst, rule)
-    cast(ctx, inst, rule, compute_api, **kwargs)
+    inst, restore = begin(ctx, inst, rule)
+    cast(ctx, inst, rule, compute_api, restore=restore, **kwargs)
 
 
 def reboot(ctx, inst, reboot_type, compute_api):
     reboot_type = reboot_type.upper()
     rule = SOFT_REBOOT if reboot_type == 'SOFT' else HARD_REBOOT
-    inst = begin(ctx, inst, rule)
-    cast(ctx, inst, rule, compute_api, reboot_type=reboot_type)
+    inst, restore = begin(ctx, inst, rule)
+    cast(ctx, inst, rule, compute_api, restore=restore,
+         reboot_type=reboot_type)
 
 
 # -- lock / unlock: database only --------------------------------------------
@@ -172,9 +180,9 @@ def image_meta(image):
     return {k: image.get(k) for k in _IMAGE_META_KEYS}
 
 
-def _active_image(ctx, ref):
+def _active_image(conf, ctx, ref):
     try:
-        image = images_db.get(ctx, ref)
+        image = image_api.get(conf, ctx, ref)
     except exception.ImageNotFound:
         raise faults.bad_request('Cannot find requested image')
     if image['status'] != 'active':
@@ -190,37 +198,41 @@ _REBUILD_FIELDS = (('name', 'display_name'), ('metadata', 'metadata'),
                    ('description', 'display_description'))
 
 
-def rebuild(ctx, inst, req, compute_api):
-    """Rebuild ``inst`` from ``req['imageRef']`` (same flavor; whether the
-    image fits the disk is the compute agent's check).
+def rebuild(conf, ctx, inst, req, compute_api):
+    """Rebuild ``inst`` from ``req['imageRef']`` with the same flavor (the
+    image must fit it, as on create). The new image, name etc. are written
+    with the task state and the action in one transaction, and written
+    back if the cast fails.
 
     :returns: (the updated instance, the admin password)
     """
     check_lock(ctx, inst)
     check_host(inst)
     check_state(REBUILD, inst)
-    image = _active_image(ctx, req['imageRef'])
+    image = _active_image(conf, ctx, req['imageRef'])
+    server_create.check_flavor_fits_image(inst['flavor'] or {}, image)
     updates = {'image_ref': image['id']}
     for key, column in _REBUILD_FIELDS:
         if key in req:
             updates[column] = req[key]
-    inst = begin(ctx, inst, REBUILD, updates)
+    inst, restore = begin(ctx, inst, REBUILD, updates)
     password = req.get('adminPass') or server_create.generate_password()
-    cast(ctx, inst, REBUILD, compute_api, image_ref=image['id'],
-         image_meta=image_meta(image), admin_password=password)
+    cast(ctx, inst, REBUILD, compute_api, restore=restore,
+         image_ref=image['id'], image_meta=image_meta(image),
+         admin_password=password)
     return inst, password
 
 
 # -- createImage --------------------------------------------------------------
 
-def _base_image(ctx, inst):
+def _base_image(conf, ctx, inst):
     try:
-        return images_db.get(ctx, inst['image_ref'])
+        return image_api.get(conf, ctx, inst['image_ref'])
     except exception.ImageNotFound:
         return None   # deleted since the boot: nothing to inherit
 
 
-def create_image(ctx, inst, req, compute_api):
+def create_image(conf, ctx, inst, req, compute_api):
     """Snapshot the root disk into a new queued image owned by the server's
     project. Not refused on a locked server: a lock guards against changes
     to the server, and a snapshot changes nothing (Nova's rule).
@@ -229,7 +241,7 @@ def create_image(ctx, inst, req, compute_api):
     """
     check_host(inst)
     check_state(SNAPSHOT, inst)
-    base = _base_image(ctx, inst) or {}
+    base = _base_image(conf, ctx, inst) or {}
     # Glance properties are strings; os_hidden is an image attribute kept
     # among the stored properties and must not be inherited.
     properties = {k: str(v) for k, v in (base.get('properties') or {}).items()
@@ -240,18 +252,23 @@ def create_image(ctx, inst, req, compute_api):
                        'base_image_ref': inst['image_ref'] or '',
                        'user_id': ctx.user_id})
     flavor = inst['flavor'] or {}
-    image = images_db.create(ctx, {
-        'name': req['name'], 'status': 'queued', 'visibility': 'private',
+    image = image_api.create_queued(conf, ctx, {
+        'name': req['name'], 'visibility': 'private',
         'owner': inst['project_id'], 'properties': properties,
         'min_disk': max(flavor.get('root_gb') or 0,
                         base.get('min_disk') or 0),
         'min_ram': base.get('min_ram') or 0})
     try:
-        inst = begin(ctx, inst, SNAPSHOT, check_locked=False)
+        inst, restore = begin(ctx, inst, SNAPSHOT, check_locked=False)
     except faults.Fault:
-        images_db.destroy(ctx, image['id'])   # nobody will fill it
+        image_api.delete(conf, ctx, image['id'])   # nobody will fill it
         raise
-    cast(ctx, inst, SNAPSHOT, compute_api, image_id=image['id'])
+    try:
+        cast(ctx, inst, SNAPSHOT, compute_api, restore=restore,
+             image_id=image['id'])
+    except faults.Fault:
+        image_api.delete(conf, ctx, image['id'])
+        raise
     return image['id']
 
 

@@ -9,10 +9,10 @@ import uuid
 from oslo_log import log as logging
 
 from novalite.api import faults
+from novalite.api import image_api
 from novalite.api import quota
 from novalite.api.schemas import common
 from novalite.common.db import flavors as flavors_db
-from novalite.common.db import images as images_db
 from novalite.common.db import instances as instances_db
 from novalite.common.db import networks as networks_db
 from novalite.common import exception
@@ -21,6 +21,7 @@ from novalite.common import states
 LOG = logging.getLogger(__name__)
 DEFAULT_AZ = 'nova'
 _PASSWORD_CHARS = string.ascii_letters + string.digits
+GiB = 1024 ** 3
 
 
 def generate_password(length=12):
@@ -52,17 +53,43 @@ def _flavor(ctx, ref):
         raise faults.bad_request('Invalid flavorRef provided.')
 
 
-def _image(ctx, ref):
+def _image(conf, ctx, ref):
     if not ref:
         raise faults.bad_request('Booting without an image (from a volume) '
                                  'is not supported.')
     try:
-        image = images_db.get(ctx, ref)
+        image = image_api.get(conf, ctx, ref)
     except exception.ImageNotFound:
         raise faults.bad_request('Image %s could not be found.' % ref)
     if image['status'] != 'active':
         raise faults.bad_request('Image %s is not active.' % ref)
     return image
+
+
+def check_flavor_fits_image(flavor, image):
+    """Nova's _validate_flavor_image_nostatus for a local root disk: the
+    image's min_ram, and its size and min_disk against root_gb. A root_gb 0
+    flavor is not checked for disk (Nova: its disk takes the image's size).
+
+    :raises: Fault 400 with Nova's messages
+    """
+    if int(image.get('min_ram') or 0) > int(flavor['memory_mb'] or 0):
+        raise faults.bad_request("Flavor's memory is too small for "
+                                 "requested image.")
+    dest_size = int(flavor.get('root_gb') or 0) * GiB
+    if not dest_size:
+        return
+    image_size = int(image.get('size') or 0)
+    if image_size > dest_size:
+        raise faults.bad_request(
+            "Flavor's disk is too small for requested image. Flavor disk is "
+            "%d bytes, image is %d bytes." % (dest_size, image_size))
+    min_disk = int(image.get('min_disk') or 0) * GiB
+    if min_disk > dest_size:
+        raise faults.bad_request(
+            "Flavor's disk is smaller than the minimum size specified in "
+            "image metadata. Flavor disk is %d bytes, minimum size is %d "
+            "bytes." % (dest_size, min_disk))
 
 
 def _network_uuids(ctx, requested, version):
@@ -117,12 +144,19 @@ def prepare(conf, ctx, body, version):
     max_count = int(req.get('max_count', min_count))
     if min_count > max_count:
         raise faults.bad_request('min_count must be <= max_count')
+    cap = conf.api.max_instances_per_request
+    if max_count > cap:
+        # Before any lookup: quota may be unlimited, this bound is not.
+        raise faults.bad_request(
+            'max_count (%d) exceeds the maximum number of instances per '
+            'request (%d).' % (max_count, cap))
     az = req.get('availability_zone')
     if az not in (None, DEFAULT_AZ):
         raise faults.bad_request('The requested availability zone is not '
                                  'available')
     flavor = _flavor(ctx, req['flavorRef'])
-    image = _image(ctx, req.get('imageRef'))
+    image = _image(conf, ctx, req.get('imageRef'))
+    check_flavor_fits_image(flavor, image)
     count = quota.allowed_count(conf, ctx, flavor, min_count, max_count)
     return {
         'req': req, 'count': count, 'flavor': flavor, 'image': image,

@@ -75,7 +75,8 @@ class ServerActionController:
     def _rebuild(self, ctx, body):
         version = request_env.api_version()
         validation.validate(schema.rebuild_schema(version), body)
-        inst, password = actions.rebuild(ctx, self._server(ctx),
+        inst, password = actions.rebuild(self.servers.conf, ctx,
+                                         self._server(ctx),
                                          body['rebuild'],
                                          self.servers.compute())
         server = self.servers.views(ctx).detail(inst)
@@ -98,7 +99,8 @@ class ServerActionController:
 
     def _create_image(self, ctx, body):
         validation.validate(schema.create_image, body)
-        image_id = actions.create_image(ctx, self._server(ctx),
+        image_id = actions.create_image(self.servers.conf, ctx,
+                                        self._server(ctx),
                                         body['createImage'],
                                         self.servers.compute())
         pecan.response.headers['Location'] = '%s/image/v2/images/%s' % (

@@ -67,28 +67,42 @@ def create_instances(ctx, instances, request_spec, network_uuids,
                 raise
 
 
+# Rows added to the session between flushes on a multi-create: one
+# transaction still, but bounded statements and session bookkeeping.
+CREATE_BATCH = 50
+
+
 @session.retry
 def _create_instances(ctx, instances, request_spec, network_uuids, action):
     with session.writer(ctx) as s:
         rows = []
-        for inst in instances:
-            values = _coerce(inst)
-            values['uuid'] = inst['uuid']
-            values.setdefault('user_id', ctx.user_id)
-            values.setdefault('project_id', ctx.project_id)
-            values.setdefault('vm_state', states.BUILDING)
-            values.setdefault('task_state', states.SCHEDULING)
-            values.setdefault('power_state', states.NOSTATE)
-            row = models.Instance(**values)
-            s.add(row)
-            rows.append(row)
-            s.add(models.RequestSpec(instance_uuid=row.uuid,
-                                     spec=request_spec))
-            s.add(_new_action(ctx, row.uuid, action, ctx.request_id))
-        uuids = [r.uuid for r in rows]
-        networks.allocate_ports_many(s, uuids, network_uuids or [])
-        s.flush()
+        for start in range(0, len(instances), CREATE_BATCH):
+            batch = instances[start:start + CREATE_BATCH]
+            rows.extend(_add_instances(s, ctx, batch, request_spec, action))
+            # Ports per batch: each allocation sees the flushed ones before.
+            networks.allocate_ports_many(
+                s, [i['uuid'] for i in batch], network_uuids or [])
+            s.flush()
         return [_to_dict(r) for r in rows]
+
+
+def _add_instances(s, ctx, instances, request_spec, action):
+    rows = []
+    for inst in instances:
+        values = _coerce(inst)
+        values['uuid'] = inst['uuid']
+        values.setdefault('user_id', ctx.user_id)
+        values.setdefault('project_id', ctx.project_id)
+        values.setdefault('vm_state', states.BUILDING)
+        values.setdefault('task_state', states.SCHEDULING)
+        values.setdefault('power_state', states.NOSTATE)
+        row = models.Instance(**values)
+        s.add(row)
+        rows.append(row)
+        s.add(models.RequestSpec(instance_uuid=row.uuid,
+                                 spec=request_spec))
+        s.add(_new_action(ctx, row.uuid, action, ctx.request_id))
+    return rows
 
 
 def get(ctx, instance_uuid):
@@ -167,6 +181,22 @@ def get_all_by_host(ctx, host):
         return [_to_dict(r) for r in rows]
 
 
+def get_by_uuids(ctx, instance_uuids, read_deleted='no'):
+    """Instances with these uuids, unknown ones left out; ``read_deleted``
+    'yes' includes soft-deleted ones (Nova's read_deleted). Raises
+    Invalid for another value."""
+    if read_deleted not in ('yes', 'no'):
+        raise exception.Invalid(reason='read_deleted must be yes or no, '
+                                'not %r' % (read_deleted,))
+    query = select(models.Instance).where(
+        models.Instance.uuid.in_(list(instance_uuids)))
+    if read_deleted == 'no':
+        query = query.where(models.Instance.deleted == 0)
+    with session.reader(ctx) as s:
+        return [_to_dict(r) for r in s.execute(
+            query.order_by(models.Instance.id)).scalars()]
+
+
 @session.retry
 def update(ctx, instance_uuid, updates, expected_task_state=None,
            fault=None):
@@ -190,6 +220,27 @@ def update(ctx, instance_uuid, updates, expected_task_state=None,
             s.add(_fault_row(instance_uuid, **fault))
         s.flush()
         return _to_dict(row)
+
+
+@session.retry
+def update_and_start_action(ctx, instance_uuid, updates, action,
+                            expected_task_state):
+    """``update`` (guarded by ``expected_task_state``, a list that may hold
+    None) and the start of instance action ``action``, in one transaction:
+    a task state never shows without its action record, nor the reverse.
+    Returns (the instance before, the instance after).
+    Raises InstanceNotFound, UnexpectedTaskState."""
+    with session.writer(ctx) as s:
+        row = _live(s, instance_uuid)
+        if row.task_state not in expected_task_state:
+            raise exception.UnexpectedTaskState(
+                expected=list(expected_task_state), actual=row.task_state)
+        before = _to_dict(row)
+        for key, value in _coerce(updates).items():
+            setattr(row, key, value)
+        s.add(_new_action(ctx, instance_uuid, action, ctx.request_id))
+        s.flush()
+        return before, _to_dict(row)
 
 
 @session.retry

@@ -348,3 +348,65 @@ def test_cast_failure_clears_the_task_state(client, cloud, admin,
     resp = _action(client, uuid, {'os-stop': None})
     assert resp.status_code == 503
     assert _get(admin, uuid)['task_state'] is None
+
+
+def test_rebuild_cast_failure_restores_image_and_name(client, cloud, admin,
+                                                      monkeypatch):
+    inst = _server(admin, cloud, metadata={'old': '1'})
+    new = images.create(admin, {'name': 'new', 'status': 'active',
+                                'visibility': 'public', 'size': 9,
+                                'disk_format': 'qcow2',
+                                'container_format': 'bare'})
+
+    def broken(*args, **kwargs):
+        raise rpc.MessagingException('broker gone')
+    monkeypatch.setattr(compute_rpcapi.ComputeAPI, '_cast_action', broken)
+    resp = _action(client, inst['uuid'], {'rebuild': {
+        'imageRef': new['id'], 'name': 'renamed',
+        'metadata': {'new': '2'}}})
+    assert resp.status_code == 503
+    row = _get(admin, inst['uuid'])
+    assert (row['image_ref'], row['display_name'], row['metadata'],
+            row['task_state']) == (cloud['image']['id'], 'vm', {'old': '1'},
+                                   None)
+
+
+def test_rebuild_with_an_image_too_big_for_the_flavor_is_400(
+        client, cloud, compute, admin):
+    inst = _server(admin, cloud)
+    for values, message in (
+            ({'min_ram': 4096}, "Flavor's memory is too small"),
+            ({'min_disk': 20}, "Flavor's disk is smaller than the minimum"),
+            ({'size': 5 * 1024 ** 3}, "Flavor's disk is too small")):
+        big = images.create(admin, dict({
+            'name': 'big', 'status': 'active', 'visibility': 'public',
+            'disk_format': 'qcow2', 'container_format': 'bare', 'size': 9},
+            **values))
+        resp = _action(client, inst['uuid'], {'rebuild': {
+            'imageRef': big['id'], 'name': 'renamed'}})
+        assert resp.status_code == 400
+        assert resp.data['badRequest']['message'].startswith(message)
+    compute.no_cast()
+    row = _get(admin, inst['uuid'])
+    assert (row['image_ref'], row['display_name'], row['task_state']) == (
+        cloud['image']['id'], 'vm', None)
+    assert 'rebuild' not in _actions(admin, inst['uuid'])
+
+
+def test_action_lost_race_writes_no_action_record(client, cloud, compute,
+                                                  admin, monkeypatch):
+    # The row changes between our read and our guarded write: 409, and
+    # neither the task state nor an action record is written.
+    inst = _server(admin, cloud)
+    real_get = server_actions.get_visible
+
+    def stale_read(ctx, server_id):
+        seen = real_get(ctx, server_id)
+        instances.update(admin, server_id, {'task_state': 'pausing'})
+        return seen
+    monkeypatch.setattr(server_actions, 'get_visible', stale_read)
+    resp = _action(client, inst['uuid'], {'os-stop': None})
+    assert resp.status_code == 409
+    assert 'stop' not in _actions(admin, inst['uuid'])
+    assert _get(admin, inst['uuid'])['task_state'] == 'pausing'
+    compute.no_cast()

@@ -3,6 +3,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from novalite.common.db import flavors
 from novalite.common.db import instances
 from novalite.common.db import models
 from novalite.common.db import services
@@ -314,3 +315,97 @@ def test_bad_name_regex_filter_is_a_400(client, cloud):
     assert rsp.status_code == 400
     assert 'not a valid regular expression' in rsp.data['badRequest'][
         'message']
+
+
+@pytest.fixture
+def unlimited_quota(db):
+    for resource in ('instances', 'cores', 'ram'):
+        db.set_override(resource, -1, group='quota')
+    yield db
+    for resource in ('instances', 'cores', 'ram'):
+        db.clear_override(resource, group='quota')
+
+
+def test_max_count_over_the_per_request_cap_is_400(
+        client, cloud, conductor, admin, unlimited_quota):
+    # Unlimited quota does not mean unbounded: one request writes at most
+    # [api] max_instances_per_request rows.
+    rsp = client.post('/v2.1/servers', _body(cloud, max_count=10 ** 9))
+    assert rsp.status_code == 400
+    assert rsp.data['badRequest']['message'] == (
+        'max_count (1000000000) exceeds the maximum number of instances '
+        'per request (200).')
+    unlimited_quota.set_override('max_instances_per_request', 3,
+                                 group='api')
+    try:
+        rsp = client.post('/v2.1/servers', _body(cloud, min_count=1,
+                                                 max_count=4))
+        assert rsp.status_code == 400
+        assert 'per request (3)' in rsp.data['badRequest']['message']
+        assert _nothing_written(admin)
+        assert conductor.calls == []
+        assert client.post('/v2.1/servers', _body(
+            cloud, min_count=3, max_count=3)).status_code == 202
+    finally:
+        unlimited_quota.clear_override('max_instances_per_request',
+                                       group='api')
+
+
+def test_multi_create_is_written_in_batches(client, cloud, conductor, admin,
+                                            unlimited_quota, monkeypatch):
+    monkeypatch.setattr(instances, 'CREATE_BATCH', 2)
+    rsp = client.post('/v2.1/servers', _body(cloud, min_count=5,
+                                             max_count=5))
+    assert rsp.status_code == 202
+    rows = instances.get_all(admin)
+    assert len(rows) == 5
+    assert _count(admin, models.Port) == 5
+    with session.reader(admin) as s:
+        addresses = s.execute(select(models.Port.address)).scalars().all()
+    assert len(set(addresses)) == 5
+
+
+def _image(admin, **values):
+    from novalite.common.db import images
+    values = dict({'name': 'big', 'status': 'active', 'visibility': 'public',
+                   'disk_format': 'qcow2', 'container_format': 'bare',
+                   'size': 3}, **values)
+    return images.create(admin, values)
+
+
+@pytest.mark.parametrize('image, flavor, message', [
+    ({'min_ram': 1024}, '1',
+     "Flavor's memory is too small for requested image."),
+    ({'min_disk': 2}, '1',
+     "Flavor's disk is smaller than the minimum size specified in image "
+     "metadata. Flavor disk is 1073741824 bytes, minimum size is "
+     "2147483648 bytes."),
+    ({'size': 2 * 1024 ** 3}, '1',
+     "Flavor's disk is too small for requested image. Flavor disk is "
+     "1073741824 bytes, image is 2147483648 bytes."),
+])
+def test_image_that_does_not_fit_the_flavor_is_400(
+        client, cloud, conductor, admin, image, flavor, message):
+    img = _image(admin, **image)
+    rsp = client.post('/v2.1/servers', _body(cloud, imageRef=img['id'],
+                                             flavorRef=flavor))
+    assert rsp.status_code == 400
+    assert rsp.data['badRequest']['message'] == message
+    assert _nothing_written(admin)
+    assert conductor.calls == []
+
+
+def test_image_fits_the_flavor(client, cloud, conductor, admin):
+    img = _image(admin, min_ram=512, min_disk=1, size=1024 ** 3)
+    assert client.post('/v2.1/servers', _body(
+        cloud, imageRef=img['id'], flavorRef='1')).status_code == 202
+
+
+def test_zero_disk_flavor_skips_the_disk_check(client, cloud, conductor,
+                                               admin):
+    # As Nova: a root_gb 0 flavor's disk takes the image's size.
+    flavors.create(admin, {'flavorid': 'zero', 'name': 'zero',
+                           'memory_mb': 512, 'vcpus': 1, 'root_gb': 0})
+    img = _image(admin, min_disk=5, size=3 * 1024 ** 3)
+    assert client.post('/v2.1/servers', _body(
+        cloud, imageRef=img['id'], flavorRef='zero')).status_code == 202
