@@ -7,8 +7,6 @@ import os
 import struct
 
 CHUNK = 64 * 1024
-# Glance's default image_size_cap (1 TiB), used unless [image] has one.
-DEFAULT_SIZE_CAP = 1024 ** 4
 _QCOW2_MAGIC = b'QFI\xfb'
 
 
@@ -39,7 +37,7 @@ class ImageStore:
 
     @property
     def size_cap(self):
-        return getattr(self.conf.image, 'image_size_cap', DEFAULT_SIZE_CAP)
+        return self.conf.image.image_size_cap
 
     def path(self, image_id):
         return os.path.join(self.conf.image.store_path, image_id)

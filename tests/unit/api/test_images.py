@@ -4,7 +4,6 @@ import subprocess
 
 import pytest
 
-from novalite.api import image_store
 
 PATCH = 'application/openstack-images-v2.1-json-patch'
 
@@ -85,7 +84,7 @@ def test_upload_records_qcow2_virtual_size(client, tmp_path):
     assert shown['size'] == disk.stat().st_size
 
 
-def test_upload_refusals_leave_the_image_queued(client, db, monkeypatch):
+def test_upload_refusals_leave_the_image_queued(client, db):
     bare = client.post('/image/v2/images', {'name': 'no-format'}).data
     resp = _upload(client, bare['id'], b'data')
     assert resp.status_code == 400
@@ -96,8 +95,13 @@ def test_upload_refusals_leave_the_image_queued(client, db, monkeypatch):
         headers={'Content-Type': 'application/json'})
     assert wrong_type.status_code == 415
     assert _upload(client, img['id'], b'x', token='bob:p2').status_code == 404
-    monkeypatch.setattr(image_store, 'DEFAULT_SIZE_CAP', 1000)
-    assert _upload(client, img['id'], os.urandom(4000)).status_code == 413
+    # The registered [image] image_size_cap is what the store enforces.
+    db.set_override('image_size_cap', 1000, group='image')
+    try:
+        assert _upload(client, img['id'],
+                       os.urandom(4000)).status_code == 413
+    finally:
+        db.clear_override('image_size_cap', group='image')
     shown = client.get('/image/v2/images/' + img['id']).data
     assert shown['status'] == 'queued' and shown['size'] is None
     assert _stored(db) == []
