@@ -6,8 +6,11 @@ PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
 STATE ?= $(CURDIR)/.state
 BIN := $(VENV)/bin
+# mariadb-server and postgresql only for their binaries: the tests start
+# private servers (tools/dbservers.py), never the machine's services.
 APT_PACKAGES := rabbitmq-server libvirt-daemon-system libvirt-clients \
-	qemu-system-x86 qemu-utils libvirt-dev pkg-config
+	qemu-system-x86 qemu-utils libvirt-dev pkg-config \
+	mariadb-server postgresql
 STAMP := $(VENV)/.installed
 
 .PHONY: run stop test unit functional e2e guest bench bench-real deps venv \

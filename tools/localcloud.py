@@ -15,6 +15,8 @@ import uuid
 
 import sqlalchemy
 
+from novalite.tools import dbservers
+
 SERVICES = ('conductor', 'scheduler', 'api')
 RABBIT = 'rabbit://guest:guest@127.0.0.1:5672/'
 
@@ -39,28 +41,35 @@ def rabbitmqctl(*args):
 
 
 class Database:
-    """A database for one cloud: a SQLite file, or a fresh database on the
-    local MariaDB / PostgreSQL server, dropped again by ``drop()``."""
+    """A database for one cloud: a SQLite file, or a fresh database on a
+    MariaDB / PostgreSQL server (a private one: tools/dbservers.py), dropped
+    again by ``drop()``.
 
-    SERVERS = {
-        'mysql': 'mysql+pymysql://root@127.0.0.1:3306',
-        'postgresql': 'postgresql+psycopg2://postgres@127.0.0.1:5432',
-    }
+    :param server_url: the server's SQLAlchemy URL without a database name,
+        e.g. ``dbservers.start('mysql').url``; required unless SQLite.
+    """
 
-    def __init__(self, backend, state_dir, name=None):
+    # A database that always exists, to create and drop the others from.
+    ADMIN_DB = {'mysql': 'mysql', 'postgresql': 'postgres'}
+
+    def __init__(self, backend, state_dir, name=None, server_url=None):
         self.backend = backend
         self.name = name or 'novalite_%s' % uuid.uuid4().hex[:10]
+        self.server_url = server_url
         if backend == 'sqlite':
             self.url = 'sqlite:///' + os.path.join(state_dir,
                                                    'novalite.sqlite')
+        elif not server_url:
+            raise ValueError('a %s database needs the server_url of a '
+                             'server (tools/dbservers.py starts one)'
+                             % backend)
         else:
-            self.url = '%s/%s' % (self.SERVERS[backend], self.name)
+            self.url = '%s/%s' % (server_url, self.name)
 
     def _admin_engine(self):
-        base = self.SERVERS[self.backend]
-        admin_db = 'postgres' if self.backend == 'postgresql' else 'test'
-        return sqlalchemy.create_engine('%s/%s' % (base, admin_db),
-                                        isolation_level='AUTOCOMMIT')
+        return sqlalchemy.create_engine(
+            '%s/%s' % (self.server_url, self.ADMIN_DB[self.backend]),
+            isolation_level='AUTOCOMMIT')
 
     def create(self):
         if self.backend == 'sqlite':
@@ -72,7 +81,7 @@ class Database:
             engine.dispose()
         except sqlalchemy.exc.OperationalError as exc:
             raise RuntimeError('the %s server at %s is not reachable: %s' % (
-                self.backend, self.SERVERS[self.backend], exc)) from exc
+                self.backend, self.server_url, exc)) from exc
 
     def drop(self):
         if self.backend == 'sqlite':
@@ -343,14 +352,29 @@ def _signal(pid, sig):
 
 @contextlib.contextmanager
 def disposable_cloud(backend, state_dir, vhost_prefix='novalite-tmp',
-                     on_teardown=None, **kwargs):
+                     on_teardown=None, db_server=None, **kwargs):
     """A running cloud on a fresh database and RabbitMQ vhost, all removed
     on exit: what the functional tests and the benchmarks run against.
 
     :param on_teardown: called after the services stop and before the vhost
         goes (e.g. to close the caller's own RPC transports to it).
+    :param db_server: a running tools.dbservers server to create the
+        MariaDB / PostgreSQL database on; without one a private server is
+        started for this cloud alone (and stopped with it).
     """
-    database = Database(backend, state_dir)
+    with contextlib.ExitStack() as stack:
+        if backend != 'sqlite' and db_server is None:
+            db_server = stack.enter_context(dbservers.start(backend))
+        with _cloud_on(backend, state_dir, vhost_prefix, on_teardown,
+                       db_server.url if db_server else None,
+                       **kwargs) as cloud:
+            yield cloud
+
+
+@contextlib.contextmanager
+def _cloud_on(backend, state_dir, vhost_prefix, on_teardown, server_url,
+              **kwargs):
+    database = Database(backend, state_dir, server_url=server_url)
     database.create()
     vhost = '%s-%s' % (vhost_prefix, uuid.uuid4().hex[:8])
     # Domain names unique to this cloud: another cloud on the same libvirtd

@@ -1,7 +1,9 @@
 """A real cloud per database backend: the four services as separate OS
 processes (two compute agents, libvirt test:///default), RabbitMQ on its own
-vhost, and a fresh SQLite / MariaDB / PostgreSQL database. A backend server
-that cannot be reached fails the tests with a clear message."""
+vhost, and a fresh SQLite / MariaDB / PostgreSQL database; MariaDB and
+PostgreSQL are private servers the session starts (tests/conftest.py), never
+the machine's. A backend server that cannot start fails the tests with a
+clear message."""
 
 import os
 
@@ -49,11 +51,12 @@ class Cloud:
 
 
 @pytest.fixture(scope='session', params=BACKENDS)
-def cloud(request, tmp_path_factory):
+def cloud(request, tmp_path_factory, db_servers):
     backend = request.param
     state = str(tmp_path_factory.mktemp('cloud-' + backend))
     with localcloud.disposable_cloud(
             backend, state, vhost_prefix='novalite-test',
+            db_server=None if backend == 'sqlite' else db_servers(backend),
             compute_hosts=COMPUTE_HOSTS, schedulers=2,
             # The test process's own RPC clients (helpers.compute_api)
             # would keep reconnecting to the vhost about to disappear.
