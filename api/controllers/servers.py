@@ -1,10 +1,13 @@
 """/v2.1/servers: create, list, detail, show, delete."""
 
 import datetime
+import re
+import time
 
 import pecan
 
 from novalite.api import faults
+from novalite.api import name_filter
 from novalite.api import request_env
 from novalite.api.controllers import server_actions
 from novalite.api.schemas import common
@@ -12,6 +15,7 @@ from novalite.api.schemas import servers as schema
 from novalite.api import server_create
 from novalite.api import server_delete
 from novalite.api import validation
+from novalite.api.views import links
 from novalite.api.views import servers as view
 from novalite.common.db import instances as instances_db
 from novalite.common import exception
@@ -21,6 +25,22 @@ _STATUS_TO_VM_STATE = {'BUILD': 'building', 'ACTIVE': 'active',
                        'SHUTOFF': 'stopped', 'PAUSED': 'paused',
                        'SUSPENDED': 'suspended', 'ERROR': 'error',
                        'DELETED': 'deleted'}
+# How long one list request may spend matching names against its filter.
+NAME_FILTER_SECONDS = 10
+
+
+def _name_filter(text):
+    """The compiled ``name`` query parameter; 400 for what is not a
+    regular expression or what the linear-time matcher refuses."""
+    try:
+        return name_filter.compile_filter(text)
+    except re.error as exc:
+        reason = 'not a valid regular expression: %s' % exc
+    except name_filter.Unsupported as exc:
+        reason = 'not supported as a name filter: %s' % exc
+    raise faults.bad_request('Invalid input for query parameters name. '
+                             'Value: %s. %r is %s' % (text[:300], text[:300],
+                                                      reason))
 
 
 def _get_visible(ctx, server_id):
@@ -106,7 +126,7 @@ class ServersController:
             filters['project_id'] = (params.get('tenant_id')
                                      or params.get('project_id'))
         if params.get('name'):
-            filters['name'] = params['name']
+            filters['name'] = _name_filter(params['name'])
         if ctx.is_admin and params.get('host'):
             filters['host'] = params['host']
         status = params.getall('status')
@@ -131,21 +151,22 @@ class ServersController:
         else:
             limit = self.conf.api.max_limit
         try:
-            found = instances_db.get_all(ctx, filters, limit=limit,
-                                         marker=params.get('marker'))
+            found = instances_db.get_all(
+                ctx, filters, limit=limit, marker=params.get('marker'),
+                deadline=time.monotonic() + NAME_FILTER_SECONDS)
         except exception.Invalid as exc:
             raise faults.bad_request(exc.message)
         return found, limit
 
-    def _page(self, key, found, limit, body):
-        result = {key: body}
+    def _page(self, path, found, limit, body):
+        """``{"servers": body}`` and, for a full page, ``servers_links``
+        to the next one with the same filters (Nova's _get_next_link)."""
+        result = {'servers': body}
         if found and len(found) == limit:
             prefix = request_env.compute_prefixes(self.conf)[0]
-            result[key + '_links'] = [{
-                'rel': 'next',
-                'href': '%s/%s?limit=%d&marker=%s' % (
-                    prefix, key if key == 'servers' else 'servers/detail',
-                    limit, found[-1]['uuid'])}]
+            result['servers_links'] = links.next_link(
+                '%s/%s' % (prefix, path), request_env.params(),
+                found[-1]['uuid'])
         return result
 
     @pecan.expose(generic=True, template='json')
@@ -161,12 +182,8 @@ class ServersController:
     def detail(self):
         ctx = request_env.context()
         found, limit = self._query(ctx)
-        page = self._page('servers', found, limit,
+        return self._page('servers/detail', found, limit,
                           self.views(ctx).detail_many(found))
-        if 'servers_links' in page:
-            page['servers_links'][0]['href'] = page['servers_links'][0][
-                'href'].replace('/servers?', '/servers/detail?')
-        return page
 
     @index.when(method='POST', template='json')
     def index_post(self):

@@ -1,4 +1,6 @@
 import threading
+import time
+import urllib.parse
 
 import pytest
 from sqlalchemy import func, select
@@ -409,3 +411,51 @@ def test_zero_disk_flavor_skips_the_disk_check(client, cloud, conductor,
     img = _image(admin, min_disk=5, size=3 * 1024 ** 3)
     assert client.post('/v2.1/servers', _body(
         cloud, imageRef=img['id'], flavorRef='zero')).status_code == 202
+
+
+def _named(admin, *names, project='p1'):
+    return instances.create_instances(admin, [
+        {'display_name': n, 'project_id': project, 'user_id': 'alice',
+         'image_ref': 'img', 'flavor': {}} for n in names], {}, [])
+
+
+def test_catastrophic_name_regex_answers_at_once(client, cloud, admin):
+    # (a+)+$ backtracks 2^n steps in Python's re on "aaa...a!".
+    _named(admin, 'a' * 200 + '!', 'a' * 50)
+    started = time.monotonic()
+    rsp = client.get('/v2.1/servers?name=' + urllib.parse.quote('(a+)+$'))
+    assert time.monotonic() - started < 5
+    assert rsp.status_code == 200
+    assert [s['name'] for s in rsp.data['servers']] == ['a' * 50]
+
+
+@pytest.mark.parametrize('pattern, reason', [
+    ('x' * 256, 'longer than 255 characters'),
+    (r'(a)\1', 'backreference'),
+    ('(?=a)b', 'lookaround'),
+    ('(a{100}){100}', 'too complex'),
+])
+def test_name_regex_refused_is_a_400(client, cloud, pattern, reason):
+    rsp = client.get('/v2.1/servers?name=' + urllib.parse.quote(pattern))
+    assert rsp.status_code == 400
+    message = rsp.data['badRequest']['message']
+    assert message.startswith('Invalid input for query parameters name.')
+    assert reason in message
+
+
+def test_name_filter_honors_limit_and_pages_with_the_filter(client, cloud,
+                                                            admin):
+    _named(admin, 'web-1', 'db-1', 'web-2', 'db-2', 'web-3')
+    page = client.get('/v2.1/servers/detail?name=^web&limit=2').data
+    assert [s['name'] for s in page['servers']] == ['web-3', 'web-2']
+    (link,) = page['servers_links']
+    assert link['rel'] == 'next'
+    assert link['href'].startswith('http://localhost/v2.1/servers/detail?')
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(link['href']).query)
+    assert query == {'name': ['^web'], 'limit': ['2'],
+                     'marker': [page['servers'][-1]['id']]}
+    rest = client.get(link['href'][len('http://localhost'):]).data
+    assert [s['name'] for s in rest['servers']] == ['web-1']
+    assert 'servers_links' not in rest
+    literal = client.get('/v2.1/servers?name=db&limit=5').data
+    assert [s['name'] for s in literal['servers']] == ['db-2', 'db-1']

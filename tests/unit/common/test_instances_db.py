@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -148,3 +150,68 @@ def test_get_all_by_host_only_live(db, ctx):
     instances.destroy(ctx, b['uuid'])
     assert [i['uuid'] for i in instances.get_all_by_host(ctx, 'h1')] == [
         a['uuid']]
+
+
+class _Matcher:
+    """A name filter that records which names it was asked about."""
+
+    def __init__(self, literal, pattern):
+        self.literal = literal
+        self.pattern = pattern
+        self.asked = []
+
+    def search(self, name):
+        self.asked.append(name)
+        return self.pattern in name
+
+
+def test_name_filter_prefilters_in_sql_and_stops_at_limit(db, ctx,
+                                                          monkeypatch):
+    monkeypatch.setattr(instances, 'NAME_SCAN_BATCH', 2)
+    instances.create_instances(ctx, [
+        {'display_name': n, 'flavor': {}} for n in
+        ('web1', 'db1', 'web2', 'db_2', 'web3', 'web4', '50%')], {}, [])
+    web = _Matcher('web', 'web')
+    found = instances.get_all(ctx, {'name': web}, limit=3)
+    assert [i['display_name'] for i in found] == ['web4', 'web3', 'web2']
+    # Only rows LIKE '%web%' reached Python, and only until 3 matched.
+    assert web.asked == ['web4', 'web3', 'web2']
+    # Batches continue past the first page; the marker still applies.
+    rest = instances.get_all(ctx, {'name': _Matcher('web', 'web')},
+                             marker=found[-1]['uuid'])
+    assert [i['display_name'] for i in rest] == ['web1']
+    # LIKE wildcards in the literal are plain characters.
+    underscore = _Matcher('_', '_')
+    assert [i['display_name'] for i in instances.get_all(
+        ctx, {'name': underscore})] == ['db_2']
+    assert underscore.asked == ['db_2']
+    assert [i['display_name'] for i in instances.get_all(
+        ctx, {'name': _Matcher('%', '%')})] == ['50%']
+
+
+def test_name_filter_past_its_deadline_is_invalid(db, ctx):
+    _boot(ctx, 3)
+    with pytest.raises(exception.Invalid) as err:
+        instances.get_all(ctx, {'name': _Matcher(None, 'nomatch')},
+                          deadline=time.monotonic() - 1)
+    assert 'took too long' in str(err.value)
+
+
+def test_update_and_start_action_is_one_transaction(db, ctx):
+    inst = _boot(ctx)[0]
+    with pytest.raises(exception.UnexpectedTaskState):
+        instances.update_and_start_action(
+            ctx, inst['uuid'], {'task_state': 'rebuilding',
+                                'image_ref': 'new'}, 'rebuild',
+            expected_task_state=[None])
+    assert instances.get(ctx, inst['uuid'])['image_ref'] == inst['image_ref']
+    assert [a['action'] for a in instances.actions_get(
+        ctx, inst['uuid'])] == ['create']
+    instances.update(ctx, inst['uuid'], {'task_state': None})
+    before, after = instances.update_and_start_action(
+        ctx, inst['uuid'], {'task_state': 'rebuilding', 'image_ref': 'new'},
+        'rebuild', expected_task_state=[None])
+    assert (before['image_ref'], after['image_ref']) == (inst['image_ref'],
+                                                         'new')
+    assert [a['action'] for a in instances.actions_get(
+        ctx, inst['uuid'])] == ['rebuild', 'create']
