@@ -38,6 +38,34 @@ OPTS = [
                     'unless the image sets the os_command_line property. '
                     'console=ttyS0 sends the console to the log that '
                     'os-getConsoleOutput reads.'),
+    # Bounds of qemu-img on untrusted image data (Nova's QEMU_IMG_LIMITS
+    # plus a wall clock): a crafted image must not hang or starve the host.
+    cfg.IntOpt('qemu_img_cpu_time', default=30, min=1,
+               help='CPU seconds (RLIMIT_CPU) one qemu-img info, check or '
+                    'create on an image may use, as Nova limits qemu-img '
+                    'info. An image whose metadata makes qemu-img spin is '
+                    'killed at this limit and its build ends in ERROR. '
+                    'Related options: qemu_img_timeout, '
+                    'qemu_img_address_space_mb.'),
+    cfg.IntOpt('qemu_img_address_space_mb', default=1024, min=64,
+               help='Address space in MiB (RLIMIT_AS) of every qemu-img run '
+                    'on image data (info, check, create, convert), as Nova '
+                    'limits qemu-img info: an image whose metadata asks for '
+                    'huge tables fails to load instead of exhausting the '
+                    'host\'s memory.'),
+    cfg.IntOpt('qemu_img_timeout', default=60, min=1,
+               help='Wall-clock seconds one qemu-img info, check or create '
+                    'on an image may run before it is killed and the build '
+                    'fails with "qemu-img ... timed out". Bounds how long '
+                    'other builds of the same image wait for its checks. '
+                    'Related options: qemu_img_cpu_time.'),
+    cfg.IntOpt('qemu_img_convert_timeout', default=600, min=1,
+               help='Wall-clock (and CPU) seconds one qemu-img convert that '
+                    'copies a whole disk may run: the raw copy of an image '
+                    'when use_cow_images is False, and the flattening of a '
+                    'snapshot (the guest stays paused meanwhile). Raise it '
+                    'for images of many GiB on slow storage. Related '
+                    'options: use_cow_images, qemu_img_address_space_mb.'),
 ]
 
 

@@ -2,9 +2,10 @@
 overlay on the cached base, or a raw copy) and, for AMI images, the kernel
 and ramdisk copied into the instance directory.
 
-Every check that can refuse the image (status, format, size, a missing
-kernel or ramdisk) raises ``exception.Invalid`` with a message for the
-server's fault; the build then aborts instead of rescheduling.
+Every check that can refuse the image (status, format, unsafe content,
+size, a missing kernel or ramdisk, qemu-img stopped at a limit) raises
+``exception.Invalid`` with a message for the server's fault; the build
+then aborts instead of rescheduling.
 """
 
 import dataclasses
@@ -12,6 +13,7 @@ import dataclasses
 from oslo_log import log as logging
 
 from novalite.common import exception
+from novalite.compute.virt.libvirt import qemu_img
 from novalite.compute.virt.libvirt import storage
 
 LOG = logging.getLogger(__name__)
@@ -108,12 +110,25 @@ class DiskBuilder:
                          ramdisk=ramdisk, cmdline=cmdline)
 
     def _root_disk(self, instance, base, info, root_gb):
+        """The root disk made from the checked ``base``; qemu-img is told
+        its format and bounded like every run on image data. Only a limit
+        reached is the image's fault; other failures (a full disk) are the
+        host's and reschedule."""
         path = storage.disk_path(self.instances_path, instance['uuid'])
         size = root_gb * storage.GiB if root_gb else None
-        if self.conf.libvirt.use_cow_images:
-            storage.create_cow_disk(base, info['format'], path, size)
-            return path, 'qcow2'
-        storage.create_raw_disk(base, path, size)
+        try:
+            if self.conf.libvirt.use_cow_images:
+                storage.create_cow_disk(
+                    base, info['format'], path, size,
+                    limits=qemu_img.inspect_limits(self.conf))
+                return path, 'qcow2'
+            storage.create_raw_disk(base, info['format'], path, size,
+                                    limits=qemu_img.copy_limits(self.conf))
+        except qemu_img.LimitReached as exc:
+            raise exception.Invalid(reason='Cannot create the root disk '
+                                    'of instance %s from image %s: %s.'
+                                    % (instance['uuid'],
+                                       instance.get('image_ref'), exc))
         return path, 'raw'
 
     def _kernel_and_ramdisk(self, ctx, instance, image):

@@ -1,16 +1,23 @@
 """Snapshot of an instance's root disk into a queued image: a standalone
 qcow2 (``qemu-img convert``, backing chain flattened) uploaded through the
-image API. Mixed into :class:`driver.LibvirtDriver`."""
+image API. Mixed into :class:`driver.LibvirtDriver`.
+
+The guest wrote that disk: qemu-img reads it as the format the domain
+gives QEMU, never probing, or a guest that writes a qcow2 header naming a
+host file into its raw disk would have the snapshot copy that file.
+"""
 
 import contextlib
 import os
 import tempfile
+import xml.etree.ElementTree as ET
 
 import libvirt
 from oslo_log import log as logging
 
 from novalite.common import exception
 from novalite.compute.virt.libvirt import disks
+from novalite.compute.virt.libvirt import qemu_img
 from novalite.compute.virt.libvirt import storage
 
 LOG = logging.getLogger(__name__)
@@ -21,7 +28,19 @@ BOOT_PROPERTIES = ('kernel_id', 'ramdisk_id', 'os_command_line')
 
 
 class SnapshotMixin:
-    """Uses self.host, self.instances_path and self._domain."""
+    """Uses self.conf, self.host, self.instances_path and self._domain."""
+
+    @staticmethod
+    def _disk_format(dom, path):
+        """The format QEMU is given for the disk ``path`` of ``dom``."""
+        root = ET.fromstring(dom.XMLDesc(0))
+        for disk in root.findall('devices/disk'):
+            source = disk.find('source')
+            driver = disk.find('driver')
+            if (source is not None and source.get('file') == path and
+                    driver is not None and driver.get('type')):
+                return driver.get('type')
+        raise exception.Invalid(reason='The domain has no disk %s.' % path)
 
     @contextlib.contextmanager
     def _quiesced(self, dom):
@@ -53,8 +72,11 @@ class SnapshotMixin:
         os.close(fd)
         try:
             if os.path.exists(disk):
+                fmt = self._disk_format(dom, disk)
                 with self._quiesced(dom):
-                    storage.convert_to_qcow2(disk, tmp)
+                    storage.convert_to_qcow2(
+                        disk, fmt, tmp,
+                        limits=qemu_img.copy_limits(self.conf))
             else:
                 # The test hypervisor has no disks: an empty one of the
                 # flavor's size stands in, so the API flow still works.

@@ -1,15 +1,25 @@
 """Files of an instance on the host: ``<instances_path>/<uuid>/`` holding
 the root disk, the kernel/ramdisk of AMI boots and the console log; and the
-qemu-img calls that make and inspect disks."""
+qemu-img calls that make and inspect disks.
+
+Every path is built from a validated id (a canonical UUID, a sha1 hex
+name) and checked to stay under its root before anything is written or
+removed: an id like ``../../etc`` must never become a path. qemu-img is
+always told the format of what it reads (never lets it probe) and runs
+under the :mod:`qemu_img` limits given by the caller.
+"""
 
 import errno
 import json
 import os
+import re
 import shutil
-import subprocess
 import uuid as uuidlib
 
 from oslo_log import log as logging
+
+from novalite.common import exception
+from novalite.compute.virt.libvirt import qemu_img as qimg
 
 LOG = logging.getLogger(__name__)
 
@@ -19,44 +29,82 @@ _DIR_MODE = 0o755
 # Console output returned at most (Nova's MAX_CONSOLE_BYTES).
 MAX_CONSOLE_BYTES = 100 * 1024
 GiB = 1024 ** 3
+_SHA1_HEX = re.compile(r'[0-9a-f]{40}')
+
+QemuImgError = qimg.QemuImgError
 
 
-class QemuImgError(Exception):
-    """qemu-img refused a file; the message is its stderr."""
+class UnsafePath(exception.Invalid):
+    msg_fmt = 'Refusing unsafe path: %(reason)s'
 
 
-def qemu_img(*args):
+def _checked_uuid(uuid):
+    """``uuid`` if it is a canonical (lowercase, hyphenated) UUID."""
     try:
-        return subprocess.run(['qemu-img'] + list(args), check=True,
-                              capture_output=True, text=True).stdout
-    except subprocess.CalledProcessError as exc:
-        raise QemuImgError((exc.stderr or exc.stdout or '').strip()
-                           or 'qemu-img %s failed' % args[0])
+        if isinstance(uuid, str) and str(uuidlib.UUID(uuid)) == uuid:
+            return uuid
+    except ValueError:
+        pass
+    raise UnsafePath(reason='%r is not an instance UUID' % (uuid,))
 
 
-def qemu_img_info(path, force_share=False):
-    """``qemu-img info`` as a dict (format, virtual-size, backing file...).
-    ``force_share`` reads a disk a running QEMU holds locked."""
-    args = ['info', '--output=json'] + (['-U'] if force_share else [])
-    return json.loads(qemu_img(*(args + [path])))
+def contained(root, path):
+    """``path`` if it resolves (symlinks followed) strictly under ``root``.
+
+    :raises: UnsafePath
+    """
+    real_root = os.path.realpath(root)
+    if os.path.realpath(path).startswith(real_root + os.sep):
+        return path
+    raise UnsafePath(reason='%s is not under %s' % (path, root))
 
 
-def qcow2_problem(path):
+def _child(root, name):
+    if (not name or name in ('.', '..') or os.sep in name or
+            (os.altsep and os.altsep in name)):
+        raise UnsafePath(reason='%r is not a file name' % (name,))
+    return contained(root, os.path.join(root, name))
+
+
+def base_file(base_dir, name):
+    """``<base_dir>/<name>`` for a 40-hex sha1 ``name`` (image cache)."""
+    if not isinstance(name, str) or not _SHA1_HEX.fullmatch(name):
+        raise UnsafePath(reason='%r is not a sha1 base name' % (name,))
+    return _child(base_dir, name)
+
+
+def qemu_img(*args, limits=None):
+    """qemu-img's stdout (see :func:`qemu_img.run`)."""
+    return qimg.run(*args, limits=limits)
+
+
+def qemu_img_info(path, fmt, limits=None, force_share=False):
+    """``qemu-img info`` of ``path`` read as ``fmt``, as a dict (format,
+    virtual-size...). ``force_share`` reads a disk a running QEMU holds
+    locked."""
+    args = ['info', '--output=json', '-f', fmt] + (
+        ['-U'] if force_share else [])
+    return json.loads(qemu_img(*(args + [path]), limits=limits))
+
+
+def qcow2_problem(path, limits=None):
     """What ``qemu-img check`` finds wrong with a qcow2 file (a truncated
     or corrupt one still passes ``info``), or None. Leaked clusters are
     harmless and not reported."""
-    proc = subprocess.run(['qemu-img', 'check', '-f', 'qcow2',
-                           '--output=json', path],
-                          capture_output=True, text=True)
-    if proc.returncode in (0, 3):   # 3: leaks only
-        return None
     try:
-        result = json.loads(proc.stdout)
-    except ValueError:
-        return (proc.stderr or 'qemu-img check failed').strip().splitlines(
-            )[-1]
-    return '%d corruptions, %d check errors' % (
-        result.get('corruptions', 0), result.get('check-errors', 0))
+        qimg.run('check', '-f', 'qcow2', '--output=json', path,
+                 limits=limits, ok_codes=(0, 3))    # 3: leaks only
+        return None
+    except QemuImgError as exc:
+        if exc.exit_code == 2:                      # corruptions found
+            try:
+                result = json.loads(exc.stdout)
+                return '%d corruptions, %d check errors' % (
+                    result.get('corruptions', 0),
+                    result.get('check-errors', 0))
+            except ValueError:
+                pass
+        return str(exc)
 
 
 def ensure_dir(path):
@@ -67,31 +115,35 @@ def ensure_dir(path):
 
 
 def disk_path(instances_path, uuid, name='disk'):
-    return os.path.join(instance_dir(instances_path, uuid), name)
+    return _child(instance_dir(instances_path, uuid), name)
 
 
-def create_cow_disk(base, base_format, path, size_bytes=None):
-    """A qcow2 overlay on ``base`` of ``size_bytes`` (the base's size when
-    None)."""
+def create_cow_disk(base, base_format, path, size_bytes=None, limits=None):
+    """A qcow2 overlay on ``base`` (read as ``base_format``) of
+    ``size_bytes`` (the base's size when None)."""
     args = ['create', '-f', 'qcow2', '-F', base_format, '-b', base, path]
     if size_bytes:
         args.append(str(size_bytes))
-    qemu_img(*args)
+    qemu_img(*args, limits=limits)
     return path
 
 
-def create_raw_disk(base, path, size_bytes=None):
-    """A full raw copy of ``base``, grown to ``size_bytes`` if larger."""
-    qemu_img('convert', '-O', 'raw', base, path)
+def create_raw_disk(base, base_format, path, size_bytes=None, limits=None):
+    """A full raw copy of ``base`` (read as ``base_format``), grown to
+    ``size_bytes`` if larger."""
+    qemu_img('convert', '-f', base_format, '-O', 'raw', base, path,
+             limits=limits)
     if size_bytes and size_bytes > os.path.getsize(path):
         qemu_img('resize', '-f', 'raw', path, str(size_bytes))
     return path
 
 
-def convert_to_qcow2(src, dest):
-    """A standalone qcow2 copy of ``src`` (backing chain flattened); reads
-    a disk a paused or stopped QEMU still holds locked."""
-    qemu_img('convert', '-U', '-O', 'qcow2', src, dest)
+def convert_to_qcow2(src, src_format, dest, limits=None):
+    """A standalone qcow2 copy of ``src`` (read as ``src_format``; backing
+    chain flattened); reads a disk a paused or stopped QEMU still holds
+    locked."""
+    qemu_img('convert', '-U', '-f', src_format, '-O', 'qcow2', src, dest,
+             limits=limits)
     return dest
 
 
@@ -137,32 +189,43 @@ def read_console_log(path, tail_length=None):
 
 
 def instance_dir(instances_path, uuid):
-    return os.path.join(instances_path, uuid)
+    """``<instances_path>/<uuid>``, for a canonical UUID only.
+
+    :raises: UnsafePath
+    """
+    return _child(instances_path, _checked_uuid(uuid))
 
 
 def console_log_path(instances_path, uuid):
-    return os.path.join(instance_dir(instances_path, uuid), 'console.log')
+    return disk_path(instances_path, uuid, 'console.log')
 
 
 def create_instance_dir(instances_path, uuid):
+    path = instance_dir(instances_path, uuid)
     ensure_dir(instances_path)
-    return ensure_dir(instance_dir(instances_path, uuid))
+    return ensure_dir(path)
 
 
 def create_root_disk(instances_path, uuid, size_gb):
     """An empty qcow2 root disk of ``size_gb`` GiB (at least 1)."""
-    path = os.path.join(instance_dir(instances_path, uuid), 'disk')
-    subprocess.run(['qemu-img', 'create', '-f', 'qcow2', path,
-                    '%dG' % max(int(size_gb or 0), 1)],
-                   check=True, capture_output=True, text=True)
+    path = disk_path(instances_path, uuid)
+    qemu_img('create', '-f', 'qcow2', path,
+             '%dG' % max(int(size_gb or 0), 1))
     return path
 
 
 def remove_instance_dir(instances_path, uuid):
+    """Remove the instance's directory; refuses anything but a real
+    directory under ``instances_path`` (never follows a symlink out).
+
+    :raises: UnsafePath
+    """
     path = instance_dir(instances_path, uuid)
+    if os.path.islink(path):
+        raise UnsafePath(reason='%s is a symbolic link' % path)
     if os.path.exists(path):
         LOG.debug('removing %s', path)
-        shutil.rmtree(path)
+        shutil.rmtree(contained(instances_path, path))
 
 
 def total_disk_gb(path):
