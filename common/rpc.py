@@ -2,6 +2,8 @@
 the request context across hops, RPC clients and servers. Nothing else in
 novalite imports oslo.messaging."""
 
+import functools
+
 from oslo_service import backend as service_backend
 
 # oslo.messaging imports oslo.service, whose default backend is eventlet
@@ -27,6 +29,15 @@ RemoteError = messaging.RemoteError
 MessagingTimeout = messaging.MessagingTimeout
 MessagingException = messaging.MessagingException
 ExpectedException = messaging.ExpectedException
+# What a client gets (inside a RemoteError) for a method the server does not
+# expose.
+NoSuchMethod = dispatcher.NoSuchMethod
+
+# Marks a manager method as part of its service's RPC API. Services serve
+# only marked methods (``get_server(..., exposed_only=True)``), so helpers
+# and hooks that happen to be public (``init_host``, the scheduler's
+# ``select``) cannot be called by whoever reaches the broker.
+expose = messaging.expose
 
 
 def set_defaults(conf, transport_url):
@@ -77,15 +88,21 @@ def get_client(conf, topic, version, server=None, version_cap=None):
         serializer=RequestContextSerializer(), timeout=conf.rpc_call_timeout)
 
 
-def get_server(conf, topic, server, version, endpoints):
+def get_server(conf, topic, server, version, endpoints, exposed_only=False):
     """An RPC server for ``endpoints`` on ``topic``, reachable both as the
     topic's pool and directly as ``server``. The executor is oslo.messaging's
-    threading one (its default now that eventlet is deprecated)."""
+    threading one (its default now that eventlet is deprecated).
+
+    :param exposed_only: serve only methods marked with :func:`expose`
+        (every service does, see common/service.py); otherwise every public
+        method (test doubles, benchmarks).
+    """
     target = messaging.Target(topic=topic, server=server, version=version)
+    policy = (dispatcher.ExplicitRPCAccessPolicy if exposed_only
+              else dispatcher.DefaultRPCAccessPolicy)
     return messaging.get_rpc_server(
         get_transport(conf), target, endpoints,
-        serializer=RequestContextSerializer(),
-        access_policy=dispatcher.DefaultRPCAccessPolicy)
+        serializer=RequestContextSerializer(), access_policy=policy)
 
 
 def target(version):
@@ -94,5 +111,11 @@ def target(version):
 
 
 def expected_exceptions(*exceptions):
-    """Mark manager exceptions as expected (no traceback logged server-side)."""
-    return messaging.expected_exceptions(*exceptions)
+    """Mark manager exceptions as expected (no traceback logged server-side).
+    Unlike oslo.messaging's own decorator, keeps the method's name,
+    docstring and signature."""
+    decorate = messaging.expected_exceptions(*exceptions)
+
+    def outer(func):
+        return functools.wraps(func)(decorate(func))
+    return outer

@@ -13,11 +13,18 @@ from novalite.common import rpc
 LOG = logging.getLogger(__name__)
 
 
+def rpc_server(conf, topic, version, manager):
+    """The RPC server of a service: ``manager``'s exposed methods on
+    ``topic`` (and as ``server=[DEFAULT] host``)."""
+    return rpc.get_server(conf, topic, conf.host, version, [manager],
+                          exposed_only=True)
+
+
 class Service:
     """A manager on the bus.
 
-    :param manager: object whose public methods are the RPC endpoints; may
-        define ``init_host()``, ``cleanup_host()`` and ``periodic_tasks()``
+    :param manager: the RPC endpoint; only its methods marked
+        ``@rpc.expose`` are callable over the bus. It may define ``init_host()``, ``cleanup_host()`` and ``periodic_tasks()``
         (a list of ``(interval_seconds, callable(ctx))``).
     :param heartbeat: ``callable(ctx)`` that marks this service up; it
         runs at start and every ``report_interval``.
@@ -39,8 +46,8 @@ class Service:
         init_host = getattr(self.manager, 'init_host', None)
         if init_host:
             init_host()
-        self.rpcserver = rpc.get_server(self.conf, self.topic, self.conf.host,
-                                        self.version, [self.manager])
+        self.rpcserver = rpc_server(self.conf, self.topic, self.version,
+                                    self.manager)
         self.rpcserver.start()
         self._beat(ctx)
         self._every(self.conf.report_interval, self._beat)

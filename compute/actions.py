@@ -18,6 +18,7 @@ from novalite.common import rpc
 from novalite.common import states
 from novalite.compute import action_events
 from novalite.compute import build
+from novalite.compute import ownership
 
 LOG = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ class ServerActionsMixin:
     _image_client = None
 
     # -- RPC endpoints (compute RPC 1.2) --------------------------------------
+    @rpc.expose
+    @ownership.this_host_only()
     def stop_instance(self, ctxt, instance, clean_shutdown=True):
         """Power off (ACPI first when ``clean_shutdown``) → stopped."""
         def work(step):
@@ -58,6 +61,8 @@ class ServerActionsMixin:
         self._run(ctxt, instance, 'compute_stop_instance', work,
                   [states.POWERING_OFF])
 
+    @rpc.expose
+    @ownership.this_host_only()
     def start_instance(self, ctxt, instance):
         """Power on the defined domain → active."""
         def work(step):
@@ -67,6 +72,8 @@ class ServerActionsMixin:
         self._run(ctxt, instance, 'compute_start_instance', work,
                   [states.POWERING_ON])
 
+    @rpc.expose
+    @ownership.this_host_only()
     def reboot_instance(self, ctxt, instance, reboot_type):
         """SOFT (ACPI, the driver falls back to hard) or HARD reboot."""
         hard = str(reboot_type).upper() == 'HARD'
@@ -82,26 +89,36 @@ class ServerActionsMixin:
         self._run(ctxt, instance, 'compute_reboot_instance', work,
                   [first, started])
 
+    @rpc.expose
+    @ownership.this_host_only()
     def pause_instance(self, ctxt, instance):
         self._simple(ctxt, instance, 'compute_pause_instance', states.PAUSING,
                      self.driver.pause, states.PAUSED, states.POWER_PAUSED)
 
+    @rpc.expose
+    @ownership.this_host_only()
     def unpause_instance(self, ctxt, instance):
         self._simple(ctxt, instance, 'compute_unpause_instance',
                      states.UNPAUSING, self.driver.unpause, states.ACTIVE,
                      states.RUNNING)
 
+    @rpc.expose
+    @ownership.this_host_only()
     def suspend_instance(self, ctxt, instance):
         # A managed-saved libvirt domain is shut off: Nova reports SHUTDOWN.
         self._simple(ctxt, instance, 'compute_suspend_instance',
                      states.SUSPENDING, self.driver.suspend, states.SUSPENDED,
                      states.SHUTDOWN)
 
+    @rpc.expose
+    @ownership.this_host_only()
     def resume_instance(self, ctxt, instance):
         self._simple(ctxt, instance, 'compute_resume_instance',
                      states.RESUMING, self.driver.resume, states.ACTIVE,
                      states.RUNNING)
 
+    @rpc.expose
+    @ownership.this_host_only()
     def rebuild_instance(self, ctxt, instance, image_ref, image_meta,
                          admin_password=None):
         """Destroy the guest and spawn it again from ``image_ref`` (same
@@ -136,6 +153,8 @@ class ServerActionsMixin:
                   [states.REBUILDING, states.REBUILD_BLOCK_DEVICE_MAPPING,
                    states.REBUILD_SPAWNING], error_state=states.ERROR)
 
+    @rpc.expose
+    @ownership.this_host_only()
     def snapshot_instance(self, ctxt, instance, image_id):
         """Upload the root disk into the queued image ``image_id``. If that
         fails the image is deleted: it would stay queued for ever."""
@@ -155,13 +174,16 @@ class ServerActionsMixin:
         if not ok and not uploaded:
             self._delete_image(ctxt, image_id)
 
+    @rpc.expose
     @rpc.expected_exceptions(exception.InstanceNotFound)
+    @ownership.this_host_only(call=True)
     def get_console_output(self, ctxt, instance, tail_length=None):
         """The serial console log, its last ``tail_length`` lines when
         given (call). Takes no instance lock: a read must not wait for a
         soft reboot.
 
-        :raises: InstanceNotFound when this host has no such domain.
+        :raises: InstanceNotFound when this host has no such domain, or
+            the instance is assigned to another host.
         """
         return tail(self.driver.get_console_output(instance) or '',
                     tail_length)
@@ -169,8 +191,7 @@ class ServerActionsMixin:
     # -- helpers --------------------------------------------------------------
     def _images(self):
         """The Glance v2 client, made on first use (only snapshots need
-        it). Private: every public method of the manager is an RPC
-        endpoint."""
+        it)."""
         if self._image_client is None:
             from novalite.compute.image import client as image_client
             self._image_client = image_client.ImageClient(self.conf)

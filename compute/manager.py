@@ -2,7 +2,11 @@
 check of those guests, and its periodic resource report and power-state sync.
 
 It has no database access; every read and write goes through the conductor
-(``conductor/rpcapi.py``). The build workflow lives in ``build.py``.
+(``conductor/rpcapi.py``). The build workflow lives in ``build.py``, server
+actions in ``actions.py``, the clean-up of guests of instances this host
+no longer owns in ``reaper.py``. Only the ``@rpc.expose`` methods are
+callable over the bus, and each refuses an instance of another host
+(``ownership.py``).
 """
 
 import contextlib
@@ -17,6 +21,8 @@ from novalite.common import rpc
 from novalite.common import states
 from novalite.compute import actions
 from novalite.compute import build
+from novalite.compute import ownership
+from novalite.compute import reaper
 from novalite.compute import resource_tracker
 from novalite.compute import rpcapi as compute_rpcapi
 from novalite.compute.virt.libvirt import driver as libvirt_driver
@@ -73,6 +79,7 @@ class ComputeManager(actions.ServerActionsMixin):
             conf, driver, self.conductor)
         self.builder = build.BuildWorkflow(conf, driver, self.conductor)
         self.locks = InstanceLocks()
+        self.reaper = reaper.Reaper(conf, driver, self.conductor, self.locks)
         # True until the start-up check of our instances has run; if the
         # conductor was unreachable then, the next resource report runs it.
         self._instances_unchecked = True
@@ -95,11 +102,17 @@ class ComputeManager(actions.ServerActionsMixin):
 
     def periodic_tasks(self):
         opts = self.conf.compute
-        return [(opts.resource_update_interval,
-                 self._update_available_resource),
-                (opts.sync_power_state_interval, self._sync_power_states)]
+        tasks = [(opts.resource_update_interval,
+                  self._update_available_resource),
+                 (opts.sync_power_state_interval, self._sync_power_states)]
+        if opts.running_deleted_instance_poll_interval > 0:
+            tasks.append((opts.running_deleted_instance_poll_interval,
+                          self._cleanup_running_deleted_instances))
+        return tasks
 
     # -- RPC endpoints --------------------------------------------------------
+    @rpc.expose
+    @ownership.this_host_only()
     def build_and_run_instance(self, ctxt, instance, request_spec, host_list,
                                admin_password=None, requested_networks=None,
                                node=None):
@@ -113,6 +126,8 @@ class ComputeManager(actions.ServerActionsMixin):
                              admin_password=admin_password,
                              requested_networks=requested_networks)
 
+    @rpc.expose
+    @ownership.this_host_only()
     def terminate_instance(self, ctxt, instance):
         """Destroy the domain and files, then have the conductor mark the
         instance deleted and free its allocation and ports (cast from the
@@ -130,11 +145,14 @@ class ComputeManager(actions.ServerActionsMixin):
             else:
                 LOG.info('instance %s deleted', uuid)
 
+    @rpc.expose
     @rpc.expected_exceptions(exception.InstanceNotFound)
+    @ownership.this_host_only(call=True)
     def get_diagnostics(self, ctxt, instance):
         """The domain as libvirt sees it (call, RPC 1.1).
 
-        :raises: InstanceNotFound when this host has no domain for it.
+        :raises: InstanceNotFound when this host has no domain for it, or
+            the instance is assigned to another host.
         """
         return self.driver.get_diagnostics(instance)
 
@@ -218,12 +236,17 @@ class ComputeManager(actions.ServerActionsMixin):
                 self.terminate_instance(ctx, inst)
             else:
                 idle.append(inst)
-        known = {inst['uuid'] for inst in instances}
-        for uuid in sorted(set(power_states) - known):
-            LOG.warning('domain %s belongs to no instance of this host; '
-                        'leaving it alone', uuid)
         self._sync_power_states(ctx, idle, power_states)
         self._instances_unchecked = False
+        try:
+            self._cleanup_running_deleted_instances(ctx)
+        except Exception:  # noqa: BLE001 -- the periodic task retries
+            LOG.exception('cannot check this host for guests of deleted '
+                          'instances yet')
+
+    def _cleanup_running_deleted_instances(self, ctx):
+        """Guests of instances deleted or moved away (``reaper.py``)."""
+        self.reaper.run(ctx)
 
     def _fail_interrupted_build(self, ctx, instance):
         uuid = instance['uuid']

@@ -20,7 +20,7 @@ _UNSET = object()
 class ConductorManager:
     """RPC endpoint of ``novalite-conductor`` (API version
     ``RPC_API_VERSION``, see conductor/rpcapi.py for each method's
-    contract)."""
+    contract). Only the ``@rpc.expose`` methods are callable over the bus."""
 
     RPC_API_VERSION = rpcapi.RPC_API_VERSION
     target = rpc.target(RPC_API_VERSION)
@@ -33,6 +33,7 @@ class ConductorManager:
                                or compute_rpcapi.ComputeAPI(conf))
 
     # -- build orchestration (casts) -----------------------------------------
+    @rpc.expose
     def schedule_and_build_instances(self, ctxt, instance_uuids,
                                      request_spec, admin_password=None,
                                      requested_networks=None):
@@ -41,6 +42,7 @@ class ConductorManager:
             instance_uuids, request_spec, admin_password=admin_password,
             requested_networks=requested_networks)
 
+    @rpc.expose
     def build_instances(self, ctxt, instance, request_spec, host_list,
                         failed_host, reason):
         build.reschedule(ctxt, self.compute_client, instance, request_spec,
@@ -48,6 +50,7 @@ class ConductorManager:
                          claim_retries=self.conf.scheduler.claim_retries)
 
     # -- database proxy for compute agents (calls) ---------------------------
+    @rpc.expose
     @rpc.expected_exceptions(*_EXPECTED)
     def instance_update(self, ctxt, instance_uuid, updates,
                         expected_task_state=_UNSET, fault=None):
@@ -57,28 +60,34 @@ class ConductorManager:
         return instances_db.update(ctxt, instance_uuid, updates,
                                    expected_task_state=expected, fault=fault)
 
-    @rpc.expected_exceptions(*_EXPECTED)
-    def instance_fault_create(self, ctxt, instance_uuid, code, message,
-                              details=None, host=None):
-        return instances_db.fault_create(ctxt, instance_uuid, code, message,
-                                         details=details, host=host)
-
+    @rpc.expose
     @rpc.expected_exceptions(*_EXPECTED)
     def instance_destroy(self, ctxt, instance_uuid):
         """:raises: InstanceNotFound"""
         return instances_db.destroy(ctxt, instance_uuid)
 
+    @rpc.expose
     def allocation_free(self, ctxt, instance_uuid):
         return placement.free(ctxt, instance_uuid)
 
+    @rpc.expose
     def instance_get_all_by_host(self, ctxt, host):
         return instances_db.get_all_by_host(ctxt, host)
 
+    @rpc.expose
+    @rpc.expected_exceptions(exception.Invalid)
+    def instance_get_by_uuids(self, ctxt, instance_uuids, read_deleted='no'):
+        """:raises: Invalid for a ``read_deleted`` other than yes/no"""
+        return instances_db.get_by_uuids(ctxt, instance_uuids,
+                                         read_deleted=read_deleted)
+
+    @rpc.expose
     @rpc.expected_exceptions(*_EXPECTED)
     def action_event_start(self, ctxt, instance_uuid, event, host=None):
         return instances_db.action_event_start(
             ctxt, instance_uuid, ctxt.request_id, event, host=host)
 
+    @rpc.expose
     @rpc.expected_exceptions(*_EXPECTED)
     def action_event_finish(self, ctxt, instance_uuid, event, result,
                             traceback=None):
@@ -86,8 +95,10 @@ class ConductorManager:
             ctxt, instance_uuid, ctxt.request_id, event, result,
             traceback=traceback)
 
+    @rpc.expose
     def compute_node_update(self, ctxt, host, nodename, resources):
         return placement.compute_node_upsert(ctxt, host, nodename, resources)
 
+    @rpc.expose
     def service_heartbeat(self, ctxt, host, binary, topic):
         return services_db.heartbeat(ctxt, host, binary, topic)

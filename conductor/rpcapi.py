@@ -12,12 +12,16 @@ Version history:
     1.1 - Added allocation_free (a compute agent drops the claim of a build
           it aborted).
     1.2 - instance_update takes ``fault``, written in the same transaction.
+    1.3 - Added instance_get_by_uuids (a compute agent finds which of its
+          domains belong to deleted instances or to other hosts). Removed
+          instance_fault_create: no client ever called it (faults ride on
+          instance_update since 1.2), so no caller can break.
 """
 
 from novalite.common import rpc
 
 TOPIC = 'novalite-conductor'
-RPC_API_VERSION = '1.2'
+RPC_API_VERSION = '1.3'
 
 
 class ConductorAPI:
@@ -79,13 +83,6 @@ class ConductorAPI:
         return self.client.prepare(version='1.2').call(
             ctxt, 'instance_update', fault=fault, **kw)
 
-    def instance_fault_create(self, ctxt, instance_uuid, code, message,
-                              details=None, host=None):
-        """Record a fault shown in the server's ``fault`` while in ERROR."""
-        return self._cctxt().call(ctxt, 'instance_fault_create',
-                                  instance_uuid=instance_uuid, code=code,
-                                  message=message, details=details, host=host)
-
     def instance_destroy(self, ctxt, instance_uuid):
         """Mark the instance deleted and free its allocation and ports."""
         return self._cctxt().call(ctxt, 'instance_destroy',
@@ -102,6 +99,18 @@ class ConductorAPI:
     def instance_get_all_by_host(self, ctxt, host):
         """Live instances (dicts) placed on ``host``."""
         return self._cctxt().call(ctxt, 'instance_get_all_by_host', host=host)
+
+    def instance_get_by_uuids(self, ctxt, instance_uuids, read_deleted='no'):
+        """The instances (dicts) with these uuids; unknown uuids are left
+        out (1.3).
+
+        :param read_deleted: ``yes`` to include deleted instances (their
+            ``deleted`` is non-zero and ``vm_state`` is ``deleted``).
+        :raises: Invalid for another ``read_deleted``.
+        """
+        return self.client.prepare(version='1.3').call(
+            ctxt, 'instance_get_by_uuids', instance_uuids=instance_uuids,
+            read_deleted=read_deleted)
 
     def action_event_start(self, ctxt, instance_uuid, event, host=None):
         """Open an event of the instance's action for this request id."""

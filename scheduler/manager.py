@@ -26,7 +26,9 @@ NOT_ENOUGH_HOSTS = 'There are not enough hosts available.'
 
 class SchedulerManager:
     """RPC endpoint of ``novalite-scheduler`` (API version
-    ``RPC_API_VERSION``, see scheduler/rpcapi.py)."""
+    ``RPC_API_VERSION``, see scheduler/rpcapi.py). Only
+    ``select_destinations`` is exposed over the bus; the algorithm below is
+    for in-process callers."""
 
     RPC_API_VERSION = rpcapi.RPC_API_VERSION
     target = rpc.target(RPC_API_VERSION)
@@ -36,11 +38,15 @@ class SchedulerManager:
         self.filters = filters.get_filters(conf.scheduler.enabled_filters)
         self.weighers = weighers.get_weighers(conf)
 
+    @rpc.expose
     @rpc.expected_exceptions(exception.NoValidHost)
     def select_destinations(self, ctxt, request_spec, instance_uuids,
                             return_alternates=True):
         """Pick and claim a host for each instance.
 
+        :param request_spec: dict (see doc/architecture.md).
+        :param instance_uuids: the consumers to claim resources for.
+        :param return_alternates: also return unclaimed alternates.
         :returns: per instance ``[chosen, alternate, ...]`` selection dicts.
         :raises: NoValidHost when any instance fits nowhere; the claims
             made for the other instances of the request are freed then.
@@ -48,7 +54,7 @@ class SchedulerManager:
         return self.select(ctxt, request_spec, instance_uuids,
                            return_alternates)
 
-    # -- the algorithm (callable without RPC) ------------------------------
+    # -- the algorithm (in-process only: not exposed over RPC) -------------
     def load_hosts(self, ctx):
         """HostStates of every compute node: two queries, whatever the
         number of hosts."""

@@ -41,6 +41,23 @@ OPTS = [
                     'up (including the check of the instances on this host) '
                     'at the next successful report. Related options: '
                     'resource_update_interval, [DEFAULT] rpc_call_timeout.'),
+    cfg.StrOpt('running_deleted_instance_action', default='reap',
+               choices=[('reap', 'destroy the domain and remove its files'),
+                        ('log', 'only log a warning for each such domain'),
+                        ('noop', 'do not look for them at all')],
+               help='What the compute agent does, at start and every '
+                    'running_deleted_instance_poll_interval seconds, with a '
+                    'domain it defined whose instance is deleted (e.g. '
+                    'deleted while this host was down) or assigned to '
+                    'another host. Domains novalite did not define, and '
+                    'those of no known instance, are always left alone. '
+                    'Related options: running_deleted_instance_poll_interval.'),
+    cfg.IntOpt('running_deleted_instance_poll_interval', default=1800, min=0,
+               help='Seconds between checks for domains of deleted or '
+                    'moved instances (see running_deleted_instance_action). '
+                    '0 disables the periodic check; the agent still checks '
+                    'once at start. Related options: '
+                    'running_deleted_instance_action.'),
 ]
 
 

@@ -8,6 +8,7 @@ applies the same visibility rules as for the user's own requests.
 
 import hashlib
 import os
+import threading
 
 import requests
 from oslo_log import log as logging
@@ -36,10 +37,23 @@ def auth_token(ctx):
 
 
 class ImageClient:
+    """Shared by the agent's RPC worker threads. ``requests.Session`` is not
+    thread-safe (its connection pool and cookies), so each thread gets its
+    own, unless a session is given (tests)."""
 
     def __init__(self, conf, session=None):
         self.conf = conf
-        self.session = session or requests.Session()
+        self._session = session
+        self._local = threading.local()
+
+    @property
+    def session(self):
+        if self._session is not None:
+            return self._session
+        session = getattr(self._local, 'session', None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     @property
     def endpoint(self):

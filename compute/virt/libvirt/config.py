@@ -10,10 +10,25 @@ import xml.etree.ElementTree as ET
 
 NOVA_NS = 'http://openstack.org/xmlns/libvirt/nova/1.1'
 ET.register_namespace('nova', NOVA_NS)
+# ``<nova:package version=...>`` of the domains novalite defines: what tells
+# them from domains of Nova or of the operator on the same host.
+PACKAGE_VERSION = 'novalite'
 
 
 def _nova(tag):
     return '{%s}%s' % (NOVA_NS, tag)
+
+
+def is_novalite_metadata(xml_text):
+    """True when ``xml_text`` (the ``<nova:instance>`` element as libvirt's
+    virDomainGetMetadata returns it) was written by novalite."""
+    try:
+        root = ET.fromstring(xml_text)
+    except ET.ParseError:
+        return False
+    return any(elem.tag.rsplit('}', 1)[-1] == 'package' and
+               elem.get('version') == PACKAGE_VERSION
+               for elem in root.iter())
 
 
 def _sub(parent, tag, text=None, **attrs):
@@ -52,7 +67,7 @@ class NovaMetadata:
 
     def to_element(self):
         inst = ET.Element(_nova('instance'))
-        _sub(inst, _nova('package'), version='novalite')
+        _sub(inst, _nova('package'), version=PACKAGE_VERSION)
         _sub(inst, _nova('name'), self.name)
         _sub(inst, _nova('creationTime'), self.creation_time)
         flavor = _sub(inst, _nova('flavor'), name=self.flavor_name)

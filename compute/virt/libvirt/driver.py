@@ -8,6 +8,7 @@ preparation in ``disks.py`` / ``imagecache.py``.
 """
 
 import datetime
+import threading
 import time
 
 import libvirt
@@ -81,7 +82,10 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
         # uuid -> power state the last action of this driver left the
         # domain in: its caller records that state itself, so the lifecycle
         # events it causes need no write (one RPC less per boot/action).
+        # RPC workers and the event dispatcher share it: every
+        # check-then-set holds the lock.
         self._left_in = {}
+        self._left_in_lock = threading.Lock()
 
     @property
     def nodename(self):
@@ -115,18 +119,27 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
     def _expect(self, instance, power_state):
         # Set before the libvirt call: its event may be handled before the
         # call returns.
-        self._left_in[instance['uuid']] = power_state
+        with self._left_in_lock:
+            self._left_in[instance['uuid']] = power_state
 
     def _remember(self, instance):
-        self._left_in[instance['uuid']] = self.get_power_state(instance)
+        state = self.get_power_state(instance)   # libvirt: not under lock
+        with self._left_in_lock:
+            self._left_in[instance['uuid']] = state
+
+    def _forget(self, uuid):
+        with self._left_in_lock:
+            self._left_in.pop(uuid, None)
 
     def is_new_power_state(self, uuid, power_state):
         """False when ``power_state`` is what this driver's last action on
-        ``uuid`` left it in (or was last reported as new)."""
-        if self._left_in.get(uuid) == power_state:
-            return False
-        self._left_in[uuid] = power_state
-        return True
+        ``uuid`` left it in (or was last reported as new). Atomic: of
+        threads racing with the same new state, exactly one gets True."""
+        with self._left_in_lock:
+            if self._left_in.get(uuid) == power_state:
+                return False
+            self._left_in[uuid] = power_state
+            return True
 
     @property
     def disk_cachemode(self):
@@ -235,7 +248,7 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
             self._expect(instance, states.SHUTDOWN)
             self._stop(dom)
             self._undefine(dom)
-        self._left_in.pop(uuid, None)
+        self._forget(uuid)
         if not keep_files:
             storage.remove_instance_dir(self.instances_path, uuid)
 
@@ -269,6 +282,25 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
     # -- inventory ----------------------------------------------------------
     def list_instance_uuids(self):
         return [dom.UUIDString() for dom in self.host.list_domains()]
+
+    def list_instance_domains(self):
+        """``(ours, others)``: sets of the uuids of the domains carrying
+        novalite's Nova-style metadata, and of every other domain."""
+        ours, others = set(), set()
+        for dom in self.host.list_domains():
+            try:
+                uuid = dom.UUIDString()
+                meta = dom.metadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
+                                    vconfig.NOVA_NS)
+            except libvirt.libvirtError as exc:
+                if vhost.is_no_domain(exc):
+                    continue   # undefined meanwhile
+                if exc.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN_METADATA:
+                    raise
+                others.add(uuid)
+                continue
+            (ours if vconfig.is_novalite_metadata(meta) else others).add(uuid)
+        return ours, others
 
     def get_power_states(self):
         """{uuid: power_state} of every domain on this host."""

@@ -5,9 +5,15 @@ first connection is opened; one thread per process runs it. Its callbacks
 must return quickly (they block every other event and the keepalive of the
 connection), so they only queue ``(uuid, power_state)``; a dispatcher
 thread calls the handlers, which may make slow RPC calls.
+
+The queue holds at most one pending event per domain (the latest: the
+handler reads the state again from libvirt anyway), so a burst of events
+for one guest costs one dispatch, and at most ``MAX_PENDING`` domains: a
+flood beyond that is dropped with a warning (the periodic power-state sync
+catches up), never growing memory without bound.
 """
 
-import queue
+import collections
 import threading
 
 import libvirt
@@ -19,6 +25,9 @@ LOG = logging.getLogger(__name__)
 
 _LOOP_LOCK = threading.Lock()
 _LOOP_STARTED = []
+
+# Domains with an event waiting for the dispatcher (one entry each).
+MAX_PENDING = 1024
 
 # Lifecycle event -> the power state it leaves the domain in. Nova maps the
 # same five; the others (DEFINED, UNDEFINED, SHUTDOWN "in progress", ...)
@@ -52,13 +61,44 @@ def _run_loop():
             LOG.exception('libvirt event loop iteration failed')
 
 
+class CoalescingQueue:
+    """A FIFO of ``(key, value)`` holding one entry per key: putting a key
+    already waiting replaces its value in place. Bounded: a new key beyond
+    ``maxsize`` is refused (put returns False). Thread-safe."""
+
+    def __init__(self, maxsize=MAX_PENDING):
+        self.maxsize = maxsize
+        self._items = collections.OrderedDict()
+        self._cond = threading.Condition()
+
+    def put(self, key, value):
+        with self._cond:
+            if key not in self._items and len(self._items) >= self.maxsize:
+                return False
+            self._items[key] = value
+            self._cond.notify()
+            return True
+
+    def get(self, timeout=None):
+        """The oldest waiting ``(key, value)``; None after ``timeout``."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._items, timeout):
+                return None
+            return self._items.popitem(last=False)
+
+    def __len__(self):
+        with self._cond:
+            return len(self._items)
+
+
 class LifecycleDispatcher:
     """Queues lifecycle events of one connection and calls the registered
-    ``handler(uuid, power_state)`` for each, in order, in its own thread."""
+    ``handler(uuid, power_state)`` for each domain's latest event, oldest
+    domain first, in its own thread."""
 
-    def __init__(self):
+    def __init__(self, maxsize=MAX_PENDING):
         self._handlers = []
-        self._queue = queue.Queue()
+        self._queue = CoalescingQueue(maxsize)
         self._thread = None
         self._lock = threading.Lock()
 
@@ -95,7 +135,16 @@ class LifecycleDispatcher:
             return
         LOG.debug('lifecycle event %s/%s of domain %s', event, detail, uuid)
         if self._handlers:
-            self._queue.put((uuid, power_state))
+            self.queue_event(uuid, power_state)
+
+    def queue_event(self, uuid, power_state):
+        """Queue (or coalesce) one event; False if dropped (queue full)."""
+        if self._queue.put(uuid, power_state):
+            return True
+        LOG.warning('%d domains have lifecycle events waiting; dropping '
+                    'the event of %s (the power-state sync will see it)',
+                    self._queue.maxsize, uuid)
+        return False
 
     def _dispatch(self):
         while True:

@@ -1,11 +1,22 @@
 """The RPC façade carries the request context across a real oslo.messaging
-round trip (fake:// transport in-process)."""
+round trip (fake:// transport in-process), and services serve only the
+methods of their RPC API."""
 
 import datetime
+import inspect
+
+import pytest
 
 from novalite.common import context as nl_context
 from novalite.common import exception
 from novalite.common import rpc
+from novalite.common import service
+from novalite.compute import manager as compute_manager
+from novalite.compute import rpcapi as compute_rpcapi
+from novalite.conductor import manager as conductor_manager
+from novalite.conductor import rpcapi as conductor_rpcapi
+from novalite.scheduler import manager as scheduler_manager
+from novalite.scheduler import rpcapi as scheduler_rpcapi
 
 
 class _Endpoint:
@@ -48,3 +59,72 @@ def test_admin_role_makes_admin_context():
     again = nl_context.RequestContext.from_dict(ctx.to_dict())
     assert (again.user_id, again.project_id, again.is_admin) == (
         'admin', 'p', True)
+
+
+class _Guarded:
+    target = rpc.target('1.0')
+
+    @rpc.expose
+    def api_method(self, ctxt):
+        return 'served'
+
+    def helper(self, ctxt):
+        raise AssertionError('a helper must never run from the bus')
+
+
+def test_exposed_only_serves_only_marked_methods(conf):
+    server = rpc.get_server(conf, 'guarded', 'h', '1.0', [_Guarded()],
+                            exposed_only=True)
+    server.start()
+    try:
+        client = rpc.get_client(conf, 'guarded', '1.0')
+        ctx = nl_context.get_admin_context()
+        assert client.call(ctx, 'api_method') == 'served'
+        with pytest.raises(rpc.NoSuchMethod):
+            client.call(ctx, 'helper')
+    finally:
+        server.stop()
+        server.wait()
+
+
+def _public_methods(cls):
+    return {name for name, _m in inspect.getmembers(cls, inspect.isfunction)
+            if not name.startswith('_')}
+
+
+def _exposed_methods(cls):
+    return {name for name, m in inspect.getmembers(cls, inspect.isfunction)
+            if getattr(m, 'exposed', False)}
+
+
+@pytest.mark.parametrize('manager_cls,client_cls', [
+    (compute_manager.ComputeManager, compute_rpcapi.ComputeAPI),
+    (conductor_manager.ConductorManager, conductor_rpcapi.ConductorAPI),
+    (scheduler_manager.SchedulerManager, scheduler_rpcapi.SchedulerAPI),
+], ids=['compute', 'conductor', 'scheduler'])
+def test_each_manager_exposes_exactly_its_rpc_api(manager_cls, client_cls):
+    """What a service serves is what its rpcapi.py client sends: nothing
+    else of the manager (hooks, helpers, the algorithm) is reachable."""
+    assert _exposed_methods(manager_cls) == _public_methods(client_cls)
+    for name in _exposed_methods(manager_cls):
+        client = inspect.signature(getattr(client_cls, name))
+        server = inspect.signature(getattr(manager_cls, name))
+        # Same names (the compute client also takes the target host).
+        assert [p for p in server.parameters if p != 'self'] == [
+            p for p in client.parameters
+            if p not in ('self', 'host', 'timeout') or
+            (p == 'host' and client_cls is not compute_rpcapi.ComputeAPI)], \
+            name
+
+
+def test_services_serve_exposed_methods_only(conf):
+    """common/service.py is how every service process builds its server."""
+    server = service.rpc_server(conf, 'guarded2', '1.0', _Guarded())
+    server.start()
+    try:
+        client = rpc.get_client(conf, 'guarded2', '1.0')
+        with pytest.raises(rpc.NoSuchMethod):
+            client.call(nl_context.get_admin_context(), 'helper')
+    finally:
+        server.stop()
+        server.wait()

@@ -1,7 +1,9 @@
 """A conductor double for compute unit tests: it records every call and
 keeps instance dicts in memory, enforcing expected_task_state the way the
 real conductor does. (The conductor is our own RPC interface; the compute
-agent only ever sees it through these methods.)"""
+agent only ever sees it through these methods.) Every method mirrors one of
+``conductor.rpcapi.ConductorAPI`` with the same parameters, and records the
+call as the agent made it; test_fakes.py holds it to that."""
 
 import copy
 import uuid as uuidlib
@@ -22,7 +24,7 @@ def make_instance(id=1, **values):
             'image_ref': '155d900f-4e14-4e4c-a73d-069cbf4541e6',
             'flavor': dict(FLAVOR), 'host': 'unit-host', 'node': 'unit-host',
             'vm_state': states.BUILDING, 'task_state': states.SCHEDULING,
-            'power_state': states.NOSTATE, 'launched_at': None}
+            'power_state': states.NOSTATE, 'launched_at': None, 'deleted': 0}
     inst.update(values)
     return inst
 
@@ -31,6 +33,11 @@ class ConductorDouble:
 
     def __init__(self, *instances):
         self.instances = {i['uuid']: copy.deepcopy(i) for i in instances}
+        # Soft-deleted instances, seen only with read_deleted='yes'.
+        self.deleted = {}
+        # Faults written with a successful instance_update (the real
+        # conductor writes both in one transaction), as instance_faults rows.
+        self.faults = []
         self.calls = []
         # method name -> exceptions to raise on its next calls, in order
         self.failures = {}
@@ -55,7 +62,7 @@ class ConductorDouble:
                         expected_task_state=None, fault=None):
         self._record('instance_update', instance_uuid=instance_uuid,
                      updates=dict(updates),
-                     expected_task_state=expected_task_state)
+                     expected_task_state=expected_task_state, fault=fault)
         if self.before_update:
             self.before_update(self, instance_uuid, updates)
         inst = self._get(instance_uuid)
@@ -68,31 +75,33 @@ class ConductorDouble:
                     expected=expected, actual=inst['task_state'])
         inst.update(updates)
         if fault is not None:
-            # Written with the update (one transaction in the conductor):
-            # recorded as the fault the agent created.
-            self.calls.append(('instance_fault_create', dict(
-                {'details': None, 'host': None}, instance_uuid=instance_uuid,
-                **fault)))
+            self.faults.append(dict({'details': None, 'host': None},
+                                    instance_uuid=instance_uuid, **fault))
         return copy.deepcopy(inst)
 
     def allocation_free(self, ctxt, instance_uuid):
         self._record('allocation_free', instance_uuid=instance_uuid)
         return True
 
-    def instance_fault_create(self, ctxt, instance_uuid, code, message,
-                              details=None, host=None):
-        self._record('instance_fault_create', instance_uuid=instance_uuid,
-                     code=code, message=message, details=details, host=host)
-        self._get(instance_uuid)
-
     def instance_destroy(self, ctxt, instance_uuid):
         self._record('instance_destroy', instance_uuid=instance_uuid)
-        return self.instances.pop(instance_uuid)
+        inst = self._get(instance_uuid)
+        inst.update(deleted=inst['id'], vm_state=states.DELETED,
+                    task_state=None)
+        self.deleted[instance_uuid] = self.instances.pop(instance_uuid)
+        return copy.deepcopy(inst)
 
     def instance_get_all_by_host(self, ctxt, host):
         self._record('instance_get_all_by_host', host=host)
         return [copy.deepcopy(i) for i in self.instances.values()
                 if i['host'] == host]
+
+    def instance_get_by_uuids(self, ctxt, instance_uuids, read_deleted='no'):
+        self._record('instance_get_by_uuids', instance_uuids=instance_uuids,
+                     read_deleted=read_deleted)
+        rows = dict(self.deleted) if read_deleted == 'yes' else {}
+        rows.update(self.instances)
+        return [copy.deepcopy(rows[u]) for u in instance_uuids if u in rows]
 
     def action_event_start(self, ctxt, instance_uuid, event, host=None):
         self._record('action_event_start', instance_uuid=instance_uuid,

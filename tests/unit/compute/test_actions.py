@@ -131,7 +131,7 @@ def test_failure_reverts_task_state_and_records_fault(
     mgr.pause_instance(ctx, _begin(conductor, inst, states.PAUSING))
 
     assert _row(conductor, inst) == (states.ACTIVE, None, states.RUNNING)
-    (fault,) = conductor.called('instance_fault_create')
+    (fault,) = conductor.faults
     assert 'device busy' in fault['message']
     assert fault['code'] == 500 and 'Traceback' in fault['details']
     assert _events(conductor)[1] == [('compute_pause_instance', 'Error')]
@@ -144,7 +144,7 @@ def test_action_taken_over_by_delete_leaves_the_instance_alone(
     conductor.instances[inst['uuid']]['task_state'] = states.DELETING
     mgr.stop_instance(ctx, sent)
     assert _row(conductor, inst)[:2] == (states.ACTIVE, states.DELETING)
-    assert conductor.called('instance_fault_create') == []
+    assert conductor.faults == []
     assert _events(conductor)[1] == [('compute_stop_instance', 'Error')]
 
 
@@ -154,7 +154,7 @@ def test_action_on_a_vanished_domain_fails_cleanly(libvirt_conf, driver,
     driver.destroy(inst)
     mgr.start_instance(ctx, _begin(conductor, inst, states.POWERING_ON))
     assert _row(conductor, inst)[:2] == (states.ACTIVE, None)
-    (fault,) = conductor.called('instance_fault_create')
+    (fault,) = conductor.faults
     assert inst['uuid'] in fault['message']
 
 
@@ -213,7 +213,7 @@ def test_rebuild_with_a_bad_image_sets_error_with_the_reason(
     mgr.rebuild_instance(ctx, _begin(conductor, inst, states.REBUILDING),
                          NEW_IMAGE, {'id': NEW_IMAGE})
     assert _row(conductor, inst)[:2] == (states.ERROR, None)
-    (fault,) = conductor.called('instance_fault_create')
+    (fault,) = conductor.faults
     assert 'larger than the root disk' in fault['message']
     assert driver.host.lookup(inst['uuid']) is None
 
@@ -264,7 +264,7 @@ def test_failed_snapshot_deletes_the_image(libvirt_conf, driver, ctx,
                                       states.IMAGE_SNAPSHOT), NEW_IMAGE)
     assert _row(conductor, inst)[:2] == (states.STOPPED, None)
     assert client.deleted == [NEW_IMAGE]
-    (fault,) = conductor.called('instance_fault_create')
+    (fault,) = conductor.faults
     assert 'qemu-img convert failed' in fault['message']
 
 

@@ -97,7 +97,7 @@ def test_bad_image_aborts_to_error_with_its_fault_without_reschedule(
     assert fakes.domains(driver) == {}
     inst = conductor.instances[instance['uuid']]
     assert (inst['vm_state'], inst['task_state']) == (states.ERROR, None)
-    (fault,) = conductor.called('instance_fault_create')
+    (fault,) = conductor.faults
     assert fault['message'] == (
         'Build of instance %s aborted: %s' % (instance['uuid'],
                                               error.message))
@@ -132,7 +132,7 @@ def test_delete_during_spawn_aborts_and_leaves_no_domain(
     assert inst['vm_state'] == states.BUILDING
     assert inst['task_state'] == states.DELETING
     assert conductor.called('build_instances') == []
-    assert conductor.called('instance_fault_create') == []
+    assert conductor.faults == []
 
 
 def test_instance_deleted_before_build_touches_nothing(

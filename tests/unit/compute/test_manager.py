@@ -52,9 +52,14 @@ def test_terminate_failure_sets_error_with_fault(
     _manager(libvirt_conf, driver, conductor).terminate_instance(ctx, inst)
     row = conductor.instances[inst['uuid']]
     assert (row['vm_state'], row['task_state']) == (states.ERROR, None)
-    (fault,) = conductor.called('instance_fault_create')
+    # State and fault go in one instance_update, as the conductor API has it.
+    (update,) = conductor.called('instance_update')
+    assert update['updates'] == {'vm_state': states.ERROR,
+                                 'task_state': None}
+    assert 'libvirt said no' in update['fault']['message']
+    assert update['fault']['host'] == 'unit-host'
+    (fault,) = conductor.faults
     assert 'libvirt said no' in fault['message']
-    assert fault['host'] == 'unit-host'
 
 
 def test_delete_mid_build_waits_for_the_build_then_cleans_up(
@@ -118,7 +123,7 @@ def test_init_host_errors_interrupted_builds(libvirt_conf, driver, ctx):
     _manager(libvirt_conf, driver, conductor).init_host()
     row = conductor.instances[stuck['uuid']]
     assert (row['vm_state'], row['task_state']) == (states.ERROR, None)
-    (fault,) = conductor.called('instance_fault_create')
+    (fault,) = conductor.faults
     assert fault['message'] == compute_manager.INTERRUPTED_BUILD
     assert fakes.domains(driver) == {}
     assert conductor.instances[other_host['uuid']]['vm_state'] == \
@@ -165,7 +170,7 @@ def test_init_host_waits_for_the_conductor(libvirt_conf, driver):
     mgr.init_host()
     assert len(conductor.called('compute_node_update')) == 3
     assert slept == [0.2, 0.4]
-    assert len(conductor.called('instance_fault_create')) == 1
+    assert len(conductor.faults) == 1
 
 
 def test_conductor_away_too_long_defers_the_instance_check(
@@ -189,7 +194,13 @@ def test_periodic_tasks_use_configured_intervals(libvirt_conf, driver):
     libvirt_conf.set_override('resource_update_interval', 7, group='compute')
     libvirt_conf.set_override('sync_power_state_interval', 13,
                               group='compute')
+    libvirt_conf.set_override('running_deleted_instance_poll_interval', 17,
+                              group='compute')
     mgr = _manager(libvirt_conf, driver, fakes.ConductorDouble())
+    assert sorted(i for i, _t in mgr.periodic_tasks()) == [7, 13, 17]
+    # 0 turns the periodic reap off (the start-up check remains).
+    libvirt_conf.set_override('running_deleted_instance_poll_interval', 0,
+                              group='compute')
     assert sorted(i for i, _t in mgr.periodic_tasks()) == [7, 13]
 
 

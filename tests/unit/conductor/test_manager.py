@@ -1,5 +1,6 @@
 """The conductor endpoint driven through its real RPC client over the
-fake:// transport, so argument names must match conductor/rpcapi.py."""
+fake:// transport, served as the service serves it (exposed methods only),
+so argument names must match conductor/rpcapi.py."""
 
 import pytest
 
@@ -8,6 +9,7 @@ from novalite.common.db import placement
 from novalite.common.db import services as services_db
 from novalite.common import exception
 from novalite.common import rpc
+from novalite.common import service
 from novalite.common import states
 from novalite.conductor import manager
 from novalite.conductor import rpcapi
@@ -25,8 +27,8 @@ def conductor(db, compute):
     mgr = manager.ConductorManager(
         db, scheduler_client=test_build.LocalScheduler(db),
         compute_client=compute)
-    server = rpc.get_server(db, rpcapi.TOPIC, db.host,
-                            rpcapi.RPC_API_VERSION, [mgr])
+    server = service.rpc_server(db, rpcapi.TOPIC, rpcapi.RPC_API_VERSION,
+                                mgr)
     server.start()
     yield rpcapi.ConductorAPI(db)
     server.stop()
@@ -49,17 +51,40 @@ def test_instance_update_checks_expected_task_state(conductor, ctx):
         conductor.instance_update(ctx, 'nope', {'vm_state': 'active'})
 
 
-def test_fault_destroy_and_list_by_host(conductor, ctx):
+def test_destroy_and_list_by_host(conductor, ctx):
     (uuid,), _spec = test_build._boot(ctx)
     conductor.instance_update(ctx, uuid, {'host': 'h9'})
     assert [i['uuid'] for i in
             conductor.instance_get_all_by_host(ctx, 'h9')] == [uuid]
-    conductor.instance_fault_create(ctx, uuid, 500, 'spawn failed',
-                                    details='trace', host='h9')
-    fault = instances_db.get_latest_faults(ctx, [uuid])[uuid]
-    assert (fault['message'], fault['host']) == ('spawn failed', 'h9')
     conductor.instance_destroy(ctx, uuid)
     assert conductor.instance_get_all_by_host(ctx, 'h9') == []
+
+
+def test_instance_get_by_uuids_reads_deleted_on_request(conductor, ctx):
+    (live, gone), _spec = test_build._boot(ctx, n=2)
+    conductor.instance_update(ctx, live, {'host': 'h1'})
+    conductor.instance_destroy(ctx, gone)
+    unknown = '00000000-0000-0000-0000-000000000000'
+    rows = conductor.instance_get_by_uuids(ctx, [live, gone, unknown])
+    assert [(r['uuid'], r['host']) for r in rows] == [(live, 'h1')]
+    rows = conductor.instance_get_by_uuids(ctx, [gone, live, unknown],
+                                           read_deleted='yes')
+    by_uuid = {r['uuid']: r for r in rows}
+    assert set(by_uuid) == {live, gone}
+    assert by_uuid[gone]['deleted'] and \
+        by_uuid[gone]['vm_state'] == states.DELETED
+    assert by_uuid[live]['deleted'] == 0
+    assert conductor.instance_get_by_uuids(ctx, []) == []
+    with pytest.raises(exception.Invalid):
+        conductor.instance_get_by_uuids(ctx, [live], read_deleted='only')
+
+
+@pytest.mark.parametrize('method', [
+    'instance_fault_create',      # dropped from the API in 1.3
+    'scheduler_client', 'compute_client', 'conf'])
+def test_only_the_rpc_api_is_callable(conductor, ctx, method):
+    with pytest.raises(rpc.NoSuchMethod):
+        conductor.client.prepare(version='1.0').call(ctx, method)
 
 
 def test_action_events_use_request_id(conductor, ctx):

@@ -8,6 +8,7 @@ from novalite.common.db import placement
 from novalite.common.db import session
 from novalite.common import exception
 from novalite.common import rpc
+from novalite.common import service
 from novalite.scheduler import manager
 from novalite.scheduler import rpcapi
 from novalite.tests.unit.scheduler import fakes
@@ -130,8 +131,8 @@ def test_thousand_hosts_filter_and_weigh(conf):
 
 def test_select_destinations_over_the_bus(db, admin_ctx):
     fakes.add_compute(admin_ctx, 'h1', vcpus=1)
-    server = rpc.get_server(db, rpcapi.TOPIC, db.host, rpcapi.RPC_API_VERSION,
-                            [manager.SchedulerManager(db)])
+    server = service.rpc_server(db, rpcapi.TOPIC, rpcapi.RPC_API_VERSION,
+                                manager.SchedulerManager(db))
     server.start()
     try:
         client = rpcapi.SchedulerAPI(db)
@@ -140,6 +141,17 @@ def test_select_destinations_over_the_bus(db, admin_ctx):
         with pytest.raises(exception.NoValidHost) as err:
             client.select_destinations(admin_ctx, fakes.spec(), ['i2'])
         assert err.value.message.startswith('No valid host was found.')
+        # The algorithm behind it is not reachable from the bus: select
+        # would claim without the request's checks, load_hosts would hand
+        # out every host's usage.
+        cctxt = client.client.prepare(version='1.0')
+        with pytest.raises(rpc.NoSuchMethod):
+            cctxt.call(admin_ctx, 'select', request_spec=fakes.spec(),
+                       instance_uuids=['i3'])
+        for method in ('load_hosts', 'filter_hosts', 'rank_hosts'):
+            with pytest.raises(rpc.NoSuchMethod):
+                cctxt.call(admin_ctx, method)
+        assert placement.get_allocation(admin_ctx, 'i3') is None
     finally:
         server.stop()
         server.wait()

@@ -3,6 +3,7 @@ served over real HTTP (cheroot on a localhost port)."""
 
 import hashlib
 import os
+import threading
 
 import pytest
 
@@ -114,3 +115,20 @@ def test_delete_removes_the_image(client, images):
         client.show(ALICE, img['id'])
     with pytest.raises(exception.ImageNotFound):
         client.delete(ALICE, img['id'])
+
+
+def test_each_thread_has_its_own_session(conf):
+    """requests.Session is not thread-safe: RPC workers must not share one."""
+    client = image_client.ImageClient(conf)
+    sessions = []
+
+    def grab():
+        sessions.append((client.session, client.session))
+    threads = [threading.Thread(target=grab) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert len(sessions) == 4
+    assert all(a is b for a, b in sessions)       # reused within a thread
+    assert len({id(a) for a, _b in sessions}) == 4

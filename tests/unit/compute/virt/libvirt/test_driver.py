@@ -1,6 +1,8 @@
 """The libvirt driver against libvirt's real test hypervisor."""
 
 import os
+import threading
+import time
 import xml.etree.ElementTree as ET
 
 import libvirt
@@ -142,3 +144,43 @@ def test_diagnostics_of_a_running_domain_and_a_missing_one(driver):
         driver.destroy(instance)
     with pytest.raises(exception.InstanceNotFound):
         driver.get_diagnostics(instance)
+
+
+class _SlowDict(dict):
+    """Widens the window between a check and the set that follows it, as a
+    thread switch at the wrong moment would."""
+
+    def get(self, *args):
+        value = super().get(*args)
+        time.sleep(0.002)
+        return value
+
+
+def test_is_new_power_state_is_atomic_across_threads(driver):
+    driver._left_in = _SlowDict()
+    start = threading.Barrier(16)
+    results = []
+
+    def race():
+        start.wait()
+        results.append(driver.is_new_power_state('u1', states.SHUTDOWN))
+    threads = [threading.Thread(target=race) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(results) == [False] * 15 + [True]
+
+
+def test_novalite_domains_are_told_from_the_others(driver):
+    inst = fakes.make_instance(id=91)
+    driver.spawn(inst, None, [])
+    foreign = driver.host.get_connection().defineXML(
+        "<domain type='test'><name>not-ours</name><memory>1024</memory>"
+        "<os><type>hvm</type></os></domain>")
+    try:
+        ours, others = driver.list_instance_domains()
+        assert ours == {inst['uuid']}
+        assert foreign.UUIDString() in others
+    finally:
+        foreign.undefine()
