@@ -68,9 +68,7 @@ def _reap(proc, directory, shutdown_sig, timeout):
             try:
                 os.kill(proc.pid, shutdown_sig)
                 proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                pass
-            except ProcessLookupError:
+            except (subprocess.TimeoutExpired, ProcessLookupError):
                 pass
         # The leader's pid is the group id (start_new_session): stragglers
         # (PostgreSQL backends) go with it.
@@ -144,7 +142,8 @@ class _Server:
             return cmd
         opts = []
         if user:
-            opts += ['--reuid', user, '--regid', user, '--init-groups']
+            gid = pwd.getpwnam(user).pw_gid   # nobody's group is nogroup
+            opts += ['--reuid', user, '--regid', str(gid), '--init-groups']
         if death_sig:
             opts += ['--pdeathsig', death_sig]
         return [setpriv, *opts, '--', *cmd]
