@@ -230,3 +230,48 @@ def test_kernel_id_naming_a_disk_image_is_refused(storage_driver, images,
                              kernel_id=not_a_kernel['id'])
     with pytest.raises(exception.Invalid, match='not aki'):
         _spawn(storage_driver, ami)
+
+
+def _mbr(boot_flag):
+    """512 bytes with the MBR signature and one partition entry."""
+    sector = bytearray(512)
+    sector[446] = boot_flag
+    sector[446 + 4] = 0x83                 # Linux partition
+    sector[446 + 8:446 + 16] = (1).to_bytes(4, 'little') + \
+        (2047).to_bytes(4, 'little')
+    sector[510:512] = b'\x55\xaa'
+    return bytes(sector)
+
+
+def test_kernel_that_looks_like_a_bad_mbr_still_boots(
+        storage_driver, images, raw, tmp_path, libvirt_conf):
+    """A bzImage carries the 0x55AA boot signature and reads as an MBR
+    with an invalid boot flag: kernels and ramdisks are files for QEMU's
+    -kernel/-initrd, not disks, so the disk checks do not apply."""
+    kernel = tmp_path / 'bzImage'
+    kernel.write_bytes(_mbr(0x42) + b'kernel' * 1000)
+    aki = images.create_from(str(kernel), 'aki', container_format='aki')
+    ami = images.create_from(raw, 'ami', container_format='ami',
+                             kernel_id=aki['id'])
+    inst = _spawn(storage_driver, ami)
+    copied = os.path.join(_instance_dir(libvirt_conf, inst), 'kernel')
+    assert open(copied, 'rb').read() == kernel.read_bytes()
+
+
+def test_raw_disk_with_a_partition_table_boots_as_raw(
+        storage_driver, images, tmp_path, libvirt_conf):
+    disk = tmp_path / 'partitioned.raw'
+    disk.write_bytes(_mbr(0x80) + b'\0' * (1024 * 1024 - 512))
+    img = images.create_from(str(disk), 'raw')
+    inst = _spawn(storage_driver, img)
+    overlay = _info(os.path.join(_instance_dir(libvirt_conf, inst), 'disk'))
+    assert overlay['backing-filename-format'] == 'raw'
+
+
+def test_raw_disk_with_a_corrupt_partition_table_is_refused(
+        storage_driver, images, tmp_path):
+    disk = tmp_path / 'bad-mbr.raw'
+    disk.write_bytes(_mbr(0x42) + b'\0' * (1024 * 1024 - 512))
+    img = images.create_from(str(disk), 'raw')
+    with pytest.raises(exception.Invalid, match='fails safety checks: mbr'):
+        _spawn(storage_driver, img)
