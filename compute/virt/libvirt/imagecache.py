@@ -120,13 +120,15 @@ class ImageCache:
         tmp = final + '.part'
         try:
             self.image_client.download(ctx, image_id, tmp, image=image)
-            info = self.describe(image, tmp, check=True)
+            try:
+                info = self.describe(image, tmp, check=True)
+            except exception.Invalid as exc:
+                # The content's verdict (a failed download may be retried).
+                self._remember_refusal(image_id, exc)
+                raise
             # Read-only for everyone: QEMU reads it as a backing file.
             os.chmod(tmp, 0o644)
             os.replace(tmp, final)
-        except exception.Invalid as exc:
-            self._remember_refusal(image_id, exc)
-            raise
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
