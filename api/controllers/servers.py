@@ -145,9 +145,12 @@ class ServersController:
                     "Value: %s." % since)
         limit = params.get('limit')
         if limit is not None:
-            if not limit.isdigit():
+            # [0-9], not isdigit(): int() refuses '²' and 4300+ digits.
+            if not re.fullmatch('[0-9]+', limit):
                 raise faults.bad_request('limit param must be an integer')
-            limit = min(int(limit), self.conf.api.max_limit)
+            digits = limit.lstrip('0') or '0'
+            limit = (self.conf.api.max_limit if len(digits) > 18 else
+                     min(int(digits), self.conf.api.max_limit))
         else:
             limit = self.conf.api.max_limit
         try:

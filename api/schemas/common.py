@@ -4,11 +4,13 @@ nova/api/validation/parameter_types.py)."""
 name = {'type': 'string', 'minLength': 1, 'maxLength': 255,
         'format': 'name'}
 
+# maxLength: int() refuses strings of over 4300 digits (a ValueError, not
+# a 400); no count or size needs more than 255.
 positive_integer = {'type': ['integer', 'string'], 'pattern': '^[0-9]*$',
-                    'minimum': 1, 'minLength': 1}
+                    'minimum': 1, 'minLength': 1, 'maxLength': 255}
 
 non_negative_integer = {'type': ['integer', 'string'], 'pattern': '^[0-9]*$',
-                        'minimum': 0, 'minLength': 1}
+                        'minimum': 0, 'minLength': 1, 'maxLength': 255}
 
 boolean = {'type': ['boolean', 'string'],
            'enum': [True, 'True', 'TRUE', 'true', '1', 'ON', 'On', 'on',

@@ -192,7 +192,7 @@ def _scan_names(s, query, name, limit, deadline):
                                     models.Instance.created_at,
                                     models.Instance.display_name)
     found, page = [], query
-    while True:
+    while limit != 0:
         rows = s.execute(page.limit(NAME_SCAN_BATCH)).all()
         for row in rows:
             if name.search(row.display_name or ''):
@@ -206,6 +206,7 @@ def _scan_names(s, query, name, limit, deadline):
         if len(rows) < NAME_SCAN_BATCH:
             return found
         page = query.where(_after(rows[-1].created_at, rows[-1].id))
+    return found
 
 
 def get_all_by_host(ctx, host):

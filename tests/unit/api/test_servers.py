@@ -459,3 +459,19 @@ def test_name_filter_honors_limit_and_pages_with_the_filter(client, cloud,
     assert 'servers_links' not in rest
     literal = client.get('/v2.1/servers?name=db&limit=5').data
     assert [s['name'] for s in literal['servers']] == ['db-2', 'db-1']
+
+
+@pytest.mark.parametrize('counts', [
+    {'max_count': '9' * 5000}, {'min_count': '9' * 5000},
+    {'max_count': 10 ** 30}])
+def test_absurd_counts_are_400(client, cloud, conductor, admin, counts):
+    rsp = client.post('/v2.1/servers', _body(cloud, **counts))
+    assert rsp.status_code == 400, rsp.data
+    assert _nothing_written(admin)
+
+
+@pytest.mark.parametrize('limit, code', [
+    ('9' * 5000, 200), ('\u00b2', 400), ('-1', 400), ('0002', 200)])
+def test_list_limit_values(client, cloud, limit, code):
+    rsp = client.get('/v2.1/servers?limit=' + urllib.parse.quote(limit))
+    assert rsp.status_code == code, rsp.data

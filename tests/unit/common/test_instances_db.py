@@ -185,6 +185,7 @@ def test_name_filter_prefilters_in_sql_and_stops_at_limit(db, ctx,
     assert [i['display_name'] for i in instances.get_all(
         ctx, {'name': underscore})] == ['db_2']
     assert underscore.asked == ['db_2']
+    assert instances.get_all(ctx, {'name': underscore}, limit=0) == []
     assert [i['display_name'] for i in instances.get_all(
         ctx, {'name': _Matcher('%', '%')})] == ['50%']
 
