@@ -1,0 +1,17 @@
+"""Every policy rule novalite enforces, registered in code (Nova's layout):
+one module per API family. ``list_rules`` is the ``oslo.policy.policies``
+entry point behind ``oslopolicy-sample-generator --namespace novalite``."""
+
+import itertools
+
+from novalite.api.policies import base
+from novalite.api.policies import flavors
+from novalite.api.policies import images
+from novalite.api.policies import networks
+from novalite.api.policies import servers
+
+
+def list_rules():
+    return list(itertools.chain(
+        base.list_rules(), servers.list_rules(), flavors.list_rules(),
+        networks.list_rules(), images.list_rules()))
