@@ -24,8 +24,9 @@ class Service:
     """A manager on the bus.
 
     :param manager: the RPC endpoint; only its methods marked
-        ``@rpc.expose`` are callable over the bus. It may define ``init_host()``, ``cleanup_host()`` and ``periodic_tasks()``
-        (a list of ``(interval_seconds, callable(ctx))``).
+        ``@rpc.expose`` are callable over the bus. It may define
+        ``init_host()``, ``cleanup_host()`` and ``periodic_tasks()`` (a
+        list of ``(interval_seconds, callable(ctx))``).
     :param heartbeat: ``callable(ctx)`` that marks this service up; it
         runs at start and every ``report_interval``.
     """

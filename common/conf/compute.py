@@ -51,7 +51,8 @@ OPTS = [
                     'deleted while this host was down) or assigned to '
                     'another host. Domains novalite did not define, and '
                     'those of no known instance, are always left alone. '
-                    'Related options: running_deleted_instance_poll_interval.'),
+                    'Related options: '
+                    'running_deleted_instance_poll_interval.'),
     cfg.IntOpt('running_deleted_instance_poll_interval', default=1800, min=0,
                help='Seconds between checks for domains of deleted or '
                     'moved instances (see running_deleted_instance_action). '

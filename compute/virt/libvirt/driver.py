@@ -295,7 +295,8 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
             except libvirt.libvirtError as exc:
                 if vhost.is_no_domain(exc):
                     continue   # undefined meanwhile
-                if exc.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN_METADATA:
+                if (exc.get_error_code() !=
+                        libvirt.VIR_ERR_NO_DOMAIN_METADATA):
                     raise
                 others.add(uuid)
                 continue
