@@ -5,6 +5,8 @@
 PYTHON ?= python3
 VENV ?= $(CURDIR)/.venv
 STATE ?= $(CURDIR)/.state
+# make run AUTH=keystone: a real Keystone beside the services (tools/keystone.py).
+AUTH ?= noauth2
 BIN := $(VENV)/bin
 # mariadb-server and postgresql only for their binaries: the tests start
 # private servers (tools/dbservers.py), never the machine's services.
@@ -17,7 +19,7 @@ STAMP := $(VENV)/.installed
 	services sample-config clean
 
 run: venv services
-	$(BIN)/python -m novalite.tools.devrun start --state $(STATE)
+	$(BIN)/python -m novalite.tools.devrun start --state $(STATE) --auth $(AUTH)
 
 stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m novalite.tools.devrun stop --state $(STATE); fi

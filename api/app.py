@@ -7,6 +7,7 @@ from novalite.api import auth
 from novalite.api.controllers import root
 from novalite.api import faults
 from novalite.api import middleware
+from novalite.api import policy
 
 
 class FaultHook(pecan.hooks.PecanHook):
@@ -22,7 +23,12 @@ def setup_app(conf):
     :raises: auth.InsecureDeployment for noauth2 on a non-loopback address
     """
     auth.check_deployment(conf)
+    policy.register_opts(conf)
     app = pecan.make_app(root.RootController(conf), hooks=[FaultHook()],
                          logging=False, debug=False, force_canonical=False,
                          guess_content_type_from_ext=False)
-    return middleware.APIMiddleware(app, conf)
+    app = middleware.APIMiddleware(app, conf)
+    if conf.api.auth_strategy == 'keystone':
+        from novalite.api import keystone_auth
+        app = keystone_auth.KeystoneAuth(app, conf)
+    return app

@@ -1,4 +1,8 @@
-"""noauth2: ``X-Auth-Token: user:project`` names who asks, no password.
+"""Who asks: under ``auth_strategy = keystone`` the context comes from the
+token auth_token validated (``api/keystone_auth.py``), with ``is_admin``
+from the ``context_is_admin`` policy rule.
+
+noauth2: ``X-Auth-Token: user:project`` names who asks, no password.
 User ``admin`` gets the admin role; no token at all means admin/admin
 (Nova's defaults). keystoneauth's ``auth_type: none`` plugin always sends
 the placeholder token ``notused``: it means no token too, so openstacksdk
@@ -20,6 +24,24 @@ NO_TOKEN = ('', 'notused')
 
 class InsecureDeployment(Exception):
     """The configuration would serve noauth2 to the network."""
+
+
+def context_from_request(req, conf):
+    """The request's context: from auth_token's validated headers under
+    ``auth_strategy = keystone``, from the noauth2 token otherwise."""
+    if conf.api.auth_strategy != 'keystone':
+        return context_from_headers(req.headers)
+    from novalite.api import keystone_auth
+    from novalite.api import policy
+    values = keystone_auth.context_values(req.environ)
+    if not values.get('user_id'):
+        # Only the unauthenticated version documents get here.
+        return nl_context.RequestContext(
+            roles=[], is_admin=False,
+            global_request_id=values.get('global_request_id'))
+    ctx = nl_context.RequestContext(is_admin=False, **values)
+    ctx.is_admin = policy.check_is_admin(conf, ctx)
+    return ctx
 
 
 def context_from_headers(headers):

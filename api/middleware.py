@@ -31,7 +31,7 @@ class APIMiddleware:
         # a request over its Accept header (pecan would answer 406).
         environ.pop('HTTP_ACCEPT', None)
         req = webob.Request(environ)
-        ctx = auth.context_from_headers(req.headers)
+        ctx = auth.context_from_request(req, self.conf)
         environ[CONTEXT_KEY] = ctx
         version = microversion.MIN
         compute = _is_compute(req.path_info)

@@ -11,6 +11,13 @@ marker line from its console; then writes the `novalite` entry of
 
 LIBVIRT_URI=test:///default boots on libvirt's test hypervisor instead (no
 real guest: a small blank qcow2 image, no console).
+
+--auth keystone (`make run AUTH=keystone`) also runs a real Keystone on
+127.0.0.1:5000 (tools/keystone.py: its own virtualenv, SQLite and fernet
+keys under <state>/keystone), configures the API for it and writes the
+clouds novalite-admin, -demo, -alt and -reader (password auth); the
+`novalite` cloud is then the admin one. Switching modes restarts the
+services with the new configuration.
 """
 
 import argparse
@@ -21,6 +28,7 @@ import sys
 import time
 
 from novalite.tools import build_test_guest
+from novalite.tools import keystone as keystone_tool
 from novalite.tools import localcloud
 
 DEMO_SERVER = 'demo'
@@ -62,10 +70,32 @@ def instances_path(state):
     return os.path.join('/var/lib/novalite', tag, 'instances')
 
 
-def _cloud(state):
+def _keystone(state):
+    return keystone_tool.Keystone(
+        os.path.join(state, 'keystone'),
+        port=int(os.environ.get('NOVALITE_KEYSTONE_PORT', 5000)))
+
+
+def _mode_file(state):
+    return os.path.join(state, 'auth_strategy')
+
+
+def _running_mode(state):
+    try:
+        with open(_mode_file(state)) as src:
+            return src.read().strip()
+    except FileNotFoundError:
+        return 'noauth2'
+
+
+def _cloud(state, auth=None):
+    auth = auth or _running_mode(state)
     uri = _uri()
     port = int(os.environ.get('NOVALITE_API_PORT', 8774))
     extra = {}
+    if auth == 'keystone':
+        extra['api'] = {'auth_strategy': 'keystone'}
+        extra['keystone_authtoken'] = _keystone(state).authtoken_conf()
     if _real(uri):
         path = instances_path(state)
         os.makedirs(path, exist_ok=True)
@@ -142,21 +172,42 @@ def _ensure_server(conn, image, flavor_name='m1.nano'):
                                         interval=0.2)
 
 
-def start(state):
+def start(state, auth='noauth2'):
     import openstack
-    cloud = _cloud(state)
+    if _running_mode(state) != auth and _cloud(state).pids():
+        print('switching from %s to %s: restarting the services'
+              % (_running_mode(state), auth))
+        stop(state)
+    ks = None
+    if auth == 'keystone':
+        ks = _keystone(state)
+        print('Keystone: installing into %s (once), serving %s'
+              % (ks.venv_dir, ks.auth_url))
+        ks.install()
+        ks.configure()
+        ks.start()
+    cloud = _cloud(state, auth)
     if cloud.pids():
         print('novalite already running from %s (%s)' % (
             state, ', '.join(sorted(cloud.pids()))))
     else:
         cloud.write_config()
+        with open(_mode_file(state), 'w') as out:
+            out.write(auth + '\n')
         print(cloud.manage('bootstrap').strip())
         cloud.start()
         cloud.wait_ready(timeout=90)
         print('services started: %s (logs in %s)' % (
             ', '.join(sorted(cloud.pids())), cloud.log_dir))
-    cloud.write_clouds_yaml(CLOUDS_YAML)
-    conn = openstack.connect(**cloud.cloud_config())
+    if ks:
+        ks.seed(cloud.endpoint)
+        entries = ks.cloud_configs()
+        entries['novalite'] = entries['novalite-admin']
+        cloud.write_clouds_yaml(CLOUDS_YAML, entries=entries)
+        conn = openstack.connect(**entries['novalite-admin'])
+    else:
+        cloud.write_clouds_yaml(CLOUDS_YAML)
+        conn = openstack.connect(**cloud.cloud_config())
     real = _real(cloud.libvirt_uri)
     if real:
         image = _ensure_guest_image(conn, state)
@@ -187,12 +238,19 @@ def start(state):
           '  python -c "import openstack; '
           'print(list(openstack.connect(cloud=\'novalite\').compute.servers()))"\n'
           'Stop it with: make stop' % (cloud.endpoint, cloud.endpoint))
+    if ks:
+        print('Keystone at %s; clouds: %s (%s)' % (
+            ks.auth_url, ', '.join(sorted(ks.cloud_configs())), CLOUDS_YAML))
 
 
 def stop(state):
     cloud = _cloud(state)
     running = cloud.pids()
     cloud.stop()
+    ks = _keystone(state)
+    if ks.pid():
+        ks.stop()
+        running['keystone'] = True
     print('stopped %s' % (', '.join(sorted(running)) or 'nothing'))
 
 
@@ -225,9 +283,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('action', choices=['start', 'stop', 'clean'])
     parser.add_argument('--state', default=os.path.join(os.getcwd(), '.state'))
+    parser.add_argument('--auth', default='noauth2',
+                        choices=['noauth2', 'keystone'],
+                        help='keystone: also run a real Keystone (start)')
     args = parser.parse_args(argv)
     os.makedirs(args.state, exist_ok=True)
-    {'start': start, 'stop': stop, 'clean': clean}[args.action](os.path.abspath(args.state))
+    state = os.path.abspath(args.state)
+    if args.action == 'start':
+        start(state, args.auth)
+    else:
+        {'stop': stop, 'clean': clean}[args.action](state)
     return 0
 
 

@@ -115,6 +115,7 @@ class Keystone:
                 return json.load(src)
         except FileNotFoundError:
             pass
+        os.makedirs(self.data_dir, exist_ok=True)
         names = [u[1] for u in USERS] + [SERVICE_USER[0]]
         pw = {name: secrets.token_urlsafe(12) for name in names}
         fd = os.open(self._passwords_path,

@@ -311,8 +311,10 @@ class LocalCloud:
             'region_name': 'RegionOne',
         }
 
-    def write_clouds_yaml(self, path, name='novalite'):
-        """Add or replace the ``name`` cloud in a clouds.yaml (JSON is YAML)."""
+    def write_clouds_yaml(self, path, name='novalite', entries=None):
+        """Add or replace the ``name`` cloud (or every cloud of ``entries``,
+        {name: config}) in a clouds.yaml (JSON is YAML)."""
+        entries = entries or {name: self.cloud_config()}
         clouds = {}
         if os.path.exists(path):
             try:
@@ -321,7 +323,7 @@ class LocalCloud:
                     clouds = yaml.safe_load(src) or {}
             except Exception:  # noqa: BLE001 -- unreadable: start afresh
                 clouds = {}
-        clouds.setdefault('clouds', {})[name] = self.cloud_config()
+        clouds.setdefault('clouds', {}).update(entries)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, 'w') as out:
             json.dump(clouds, out, indent=2)

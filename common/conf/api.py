@@ -5,11 +5,16 @@ from oslo_config import cfg
 GROUP = cfg.OptGroup('api', title='Compute API options')
 
 OPTS = [
-    cfg.StrOpt('auth_strategy', default='noauth2', choices=['noauth2'],
-               help='How API requests are authenticated. noauth2: the token '
-                    '"user:project" (X-Auth-Token) names the user and project; '
-                    'user "admin" gets the admin role. Keystone support comes '
-                    'later.'),
+    cfg.StrOpt('auth_strategy', default='noauth2',
+               choices=[('noauth2', 'X-Auth-Token "user:project" names the '
+                         'user and project, no password; user "admin" gets '
+                         'the admin role. For development on loopback only.'),
+                        ('keystone', 'keystonemiddleware auth_token validates '
+                         'every token against Keystone, configured by '
+                         '[keystone_authtoken].')],
+               help='How API requests are authenticated. Related options: '
+                    'allow_insecure_noauth, [keystone_authtoken], '
+                    '[oslo_policy] policy_file.'),
     cfg.BoolOpt('allow_insecure_noauth', default=False,
                 help='Let novalite-api serve auth_strategy noauth2 on a '
                      'non-loopback listen address. noauth2 trusts any token, '
