@@ -21,6 +21,7 @@ _ENFORCERS = {}
 
 
 def _make(conf):
+    register_opts(conf)     # idempotent: setup_app registers them too
     enforcer = oslo_policy.Enforcer(conf)
     enforcer.register_defaults(policies.list_rules())
     return enforcer
@@ -47,17 +48,22 @@ def register_opts(conf):
                              enforce_scope=True, enforce_new_defaults=True)
 
 
+def check(conf, ctx, action, target=None):
+    """Whether ``ctx`` may do ``action`` on ``target`` (default: the
+    caller's own project and user): for what a refusal only hides (view
+    fields, admin-only filters), as Nova's ``context.can(fatal=False)``."""
+    if target is None:
+        target = {'project_id': ctx.project_id, 'user_id': ctx.user_id}
+    return enforcer_for(conf).authorize(action, target, ctx, do_raise=False)
+
+
 def authorize(conf, ctx, action, target=None):
     """Check ``action`` for ``ctx`` on ``target`` (default: the caller's own
     project and user).
 
     :raises: PolicyNotAuthorized
     """
-    if target is None:
-        target = {'project_id': ctx.project_id, 'user_id': ctx.user_id}
-    allowed = enforcer_for(conf).authorize(action, target, ctx,
-                                           do_raise=False)
-    if not allowed:
+    if not check(conf, ctx, action, target):
         raise exception.PolicyNotAuthorized(action=action)
 
 

@@ -6,6 +6,8 @@ from novalite.api.policies import base
 S = 'os_compute_api:servers:%s'
 SERVER = '/servers/{server_id}'
 ACTION = SERVER + '/action (%s)'
+T = 'os_compute_api:os-server-tags:%s'
+TAGS = SERVER + '/tags'
 
 
 def _rules():
@@ -64,6 +66,19 @@ def _rules():
         r('os_compute_api:os-extended-server-attributes', admin,
           'Return extended attributes (OS-EXT-SRV-ATTR:*) for a server',
           [('GET', SERVER), ('GET', '/servers/detail')]),
+        r(T % 'index', reader, 'List tags', [('GET', TAGS)]),
+        r(T % 'show', reader, 'Check a tag', [('GET', TAGS + '/{tag}')]),
+        r(T % 'update', member, 'Add a single tag',
+          [('PUT', TAGS + '/{tag}')]),
+        r(T % 'update_all', member, 'Replace all tags', [('PUT', TAGS)]),
+        r(T % 'delete', member, 'Delete a single tag',
+          [('DELETE', TAGS + '/{tag}')]),
+        r(T % 'delete_all', member, 'Delete all the tags',
+          [('DELETE', TAGS)]),
+        r('os_compute_api:os-lock-server:lock', member, 'Lock a server',
+          [('POST', ACTION % 'lock')]),
+        r('os_compute_api:os-lock-server:unlock', member,
+          'Unlock a locked server', [('POST', ACTION % 'unlock')]),
         r('os_compute_api:os-lock-server:unlock:unlock_override', admin,
           'Act on a server locked by another project',
           [('POST', ACTION % 'unlock')]),

@@ -1,4 +1,4 @@
-"""Unit test fixtures: the global CONF parsed once, a fresh SQLite database
+"""Unit test fixtures: the global CONF parsed per test, a fresh SQLite database
 per test (real SQL through the same migrations), the fake:// RPC transport."""
 
 import pytest
@@ -8,14 +8,11 @@ from novalite.common import context as nl_context
 from novalite.common.conf import CONF
 from novalite.common.db import migration
 
-_PARSED = []
-
-
 @pytest.fixture
 def conf(tmp_path):
-    if not _PARSED:
-        config.parse_args([], conf=CONF)
-        _PARSED.append(True)
+    # Every test: CONF.reset() below drops the parsed command line, and
+    # oslo.policy looks its policy file up through it (find_file).
+    config.parse_args([], conf=CONF)
     CONF.set_override('state_path', str(tmp_path))
     CONF.set_override('transport_url', 'fake:/')
     CONF.set_override('host', 'unit-host')
