@@ -34,6 +34,9 @@ def _rules():
         r(S % 'create:forced_host', admin,
           'Create a server on the host named in availability_zone',
           [('POST', '/servers')]),
+        r('compute:servers:create:requested_destination', admin,
+          'Create a server on the host / hypervisor_hostname named in '
+          'the request (2.74)', [('POST', '/servers')]),
         r(S % 'create:attach_network', member,
           'Create a server with the requested network or port',
           [('POST', '/servers')]),
