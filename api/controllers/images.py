@@ -9,6 +9,7 @@ import webob
 
 from novalite.api import faults
 from novalite.api import image_store
+from novalite.api import policy
 from novalite.api import request_env
 from novalite.api.schemas import images as schema
 from novalite.api.views import images as view
@@ -17,13 +18,32 @@ from novalite.common import exception
 
 # Glance's limit_param_default.
 DEFAULT_LIMIT = 25
+_VISIBILITY_RULES = {'public': 'publicize_image',
+                     'community': 'communitize_image'}
 
 
-def _owned(ctx, img, what):
-    """Only the owner (or an admin) changes an image others may see."""
-    if not ctx.is_admin and img['owner'] != ctx.project_id:
-        raise faults.Fault(403, 'You are not permitted to %s image %s.'
-                           % (what, img['id']))
+def _authorize(conf, ctx, action, target):
+    """Glance's 403 when the ``action`` rule refuses ``target``."""
+    if not policy.check(conf, ctx, action, target):
+        raise faults.Fault(403, 'You are not authorized to complete %s '
+                                'action.' % action)
+
+
+def _visible(conf, ctx, image_id, action):
+    """The image, if ``ctx`` may see it (the lookup applies Glance's
+    visibility rules: 404 otherwise), once ``action`` allows ``ctx`` on it
+    (the target's ``project_id`` is the owner: 403 otherwise)."""
+    img = images_db.get(ctx, image_id)
+    _authorize(conf, ctx, action, {'project_id': img['owner'],
+                                   'visibility': img['visibility']})
+    return img
+
+
+def _check_visibility(conf, ctx, visibility, target):
+    """``publicize_image`` / ``communitize_image`` for what asks for it."""
+    rule = _VISIBILITY_RULES.get(visibility)
+    if rule:
+        _authorize(conf, ctx, rule, target)
 
 
 def _no_content():
@@ -41,7 +61,8 @@ class ImageFileController:
     @pecan.expose(generic=True)
     def index(self):
         request_env.only_get()
-        img = images_db.get(request_env.context(), self.image_id)
+        img = _visible(self.store.conf, request_env.context(), self.image_id,
+                       'download_image')
         if img['status'] != 'active':
             return _no_content()
         try:
@@ -59,8 +80,7 @@ class ImageFileController:
     def index_put(self):
         ctx = request_env.context()
         req = pecan.request
-        img = images_db.get(ctx, self.image_id)
-        _owned(ctx, img, 'upload data to')
+        img = _visible(self.store.conf, ctx, self.image_id, 'upload_image')
         if req.content_type not in ('', 'application/octet-stream'):
             raise faults.Fault(415, 'Content type %s is not supported for '
                                     'image data.' % req.content_type)
@@ -108,13 +128,14 @@ class ImageFileController:
 class TagController:
     """/image/v2/images/<id>/tags/<tag>: PUT adds, DELETE removes."""
 
-    def __init__(self, image_id, tag):
+    def __init__(self, conf, image_id, tag):
+        self.conf = conf
         self.image_id = image_id
         self.tag = tag
 
     def _change(self, add):
         ctx = request_env.context()
-        _owned(ctx, images_db.get(ctx, self.image_id), 'modify')
+        _visible(self.conf, ctx, self.image_id, 'modify_image')
         if add and len(self.tag) > 255:
             raise faults.bad_request('Tag is too long: more than 255 '
                                      'characters.')
@@ -148,12 +169,13 @@ class TagController:
 
 class TagsController:
 
-    def __init__(self, image_id):
+    def __init__(self, conf, image_id):
+        self.conf = conf
         self.image_id = image_id
 
     @pecan.expose()
     def _lookup(self, tag, *remainder):
-        return TagController(self.image_id, tag), remainder
+        return TagController(self.conf, self.image_id, tag), remainder
 
 
 class ImageController:
@@ -163,13 +185,13 @@ class ImageController:
         self.store = store
         self.image_id = image_id
         self.file = ImageFileController(store, image_id)
-        self.tags = TagsController(image_id)
+        self.tags = TagsController(store.conf, image_id)
 
     @pecan.expose(generic=True, template='json')
     def index(self):
         request_env.only_get()
-        return view.image(images_db.get(request_env.context(),
-                                        self.image_id))
+        return view.image(_visible(self.store.conf, request_env.context(),
+                                   self.image_id, 'get_image'))
 
     @index.when(method='PATCH', template='json')
     def index_patch(self):
@@ -178,7 +200,11 @@ class ImageController:
             raise faults.Fault(415, 'Unsupported Content-Type: use %s'
                                % schema.PATCH_TYPE)
         changes = schema.parse_patch(pecan.request.body)
-        _owned(ctx, images_db.get(ctx, self.image_id), 'modify')
+        img = _visible(self.store.conf, ctx, self.image_id, 'modify_image')
+        for _op, key, value in changes:
+            if key == 'visibility' and value != img['visibility']:
+                _check_visibility(self.store.conf, ctx, value,
+                                  {'project_id': img['owner']})
         img = images_db.modify(ctx, self.image_id, lambda cur: (
             schema.apply_patch(cur, changes, ctx.is_admin)))
         return view.image(img)
@@ -186,8 +212,7 @@ class ImageController:
     @index.when(method='DELETE')
     def index_delete(self):
         ctx = request_env.context()
-        img = images_db.get(ctx, self.image_id)
-        _owned(ctx, img, 'delete')
+        img = _visible(self.store.conf, ctx, self.image_id, 'delete_image')
         images_db.destroy(ctx, img['id'])
         self.store.delete(img['id'])
         return _no_content()
@@ -203,6 +228,8 @@ class ImagesController:
     @pecan.expose(generic=True, template='json')
     def index(self):
         request_env.only_get()
+        _authorize(self.conf, request_env.context(), 'get_images',
+                   {'project_id': request_env.context().project_id})
         params = request_env.params()
         filters, limit, marker, sort = schema.list_query(
             params, DEFAULT_LIMIT, self.conf.api.max_limit)
@@ -218,6 +245,9 @@ class ImagesController:
     def index_post(self):
         ctx = request_env.context()
         values = schema.create_values(request_env.json_body(), ctx)
+        target = {'project_id': values.get('owner') or ctx.project_id}
+        _authorize(self.conf, ctx, 'add_image', target)
+        _check_visibility(self.conf, ctx, values.get('visibility'), target)
         img = images_db.create(ctx, values)
         request_env.set_status(201)
         pecan.response.headers['Location'] = '/v2/images/%s' % img['id']
