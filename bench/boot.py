@@ -34,7 +34,8 @@ def rpc_floor(conf_file, calls=200):
     """Round trip of one oslo.messaging call on the cloud's broker (s)."""
     conf = config.parse_args(['--config-file', conf_file])
     topic = 'novalite-bench-%s' % uuid.uuid4().hex[:6]
-    server = rpc.get_server(conf, topic, 'bench', '1.0', [_Echo()])
+    server = rpc.get_server(conf, topic, 'bench', '1.0', [_Echo()],
+                            exposed_only=False)
     server.start()
     try:
         client = rpc.get_client(conf, topic, '1.0')

@@ -34,7 +34,7 @@ ExpectedException = messaging.ExpectedException
 NoSuchMethod = dispatcher.NoSuchMethod
 
 # Marks a manager method as part of its service's RPC API. Services serve
-# only marked methods (``get_server(..., exposed_only=True)``), so helpers
+# only marked methods (``get_server``'s default), so helpers
 # and hooks that happen to be public (``init_host``, the scheduler's
 # ``select``) cannot be called by whoever reaches the broker.
 expose = messaging.expose
@@ -88,14 +88,14 @@ def get_client(conf, topic, version, server=None, version_cap=None):
         serializer=RequestContextSerializer(), timeout=conf.rpc_call_timeout)
 
 
-def get_server(conf, topic, server, version, endpoints, exposed_only=False):
+def get_server(conf, topic, server, version, endpoints, exposed_only=True):
     """An RPC server for ``endpoints`` on ``topic``, reachable both as the
     topic's pool and directly as ``server``. The executor is oslo.messaging's
     threading one (its default now that eventlet is deprecated).
 
     :param exposed_only: serve only methods marked with :func:`expose`
-        (every service does, see common/service.py); otherwise every public
-        method (test doubles, benchmarks).
+        (the default, and what every service does); False serves every
+        public method (test doubles, benchmarks).
     """
     target = messaging.Target(topic=topic, server=server, version=version)
     policy = (dispatcher.ExplicitRPCAccessPolicy if exposed_only

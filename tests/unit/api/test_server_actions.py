@@ -6,6 +6,7 @@ import queue
 import pytest
 
 from novalite.api import server_actions
+from novalite.api import server_lookup
 from novalite.common.db import images
 from novalite.common.db import instances
 from novalite.common import rpc
@@ -56,7 +57,8 @@ def compute(db):
     rpc.cleanup()   # a fresh fake bus: nothing left over from other tests
     endpoint = ComputeDouble()
     server = rpc.get_server(db, compute_rpcapi.TOPIC, HOST,
-                            compute_rpcapi.RPC_API_VERSION, [endpoint])
+                            compute_rpcapi.RPC_API_VERSION, [endpoint],
+                            exposed_only=False)
     server.start()
     yield endpoint
     server.stop()
@@ -398,13 +400,13 @@ def test_action_lost_race_writes_no_action_record(client, cloud, compute,
     # The row changes between our read and our guarded write: 409, and
     # neither the task state nor an action record is written.
     inst = _server(admin, cloud)
-    real_get = server_actions.get_visible
+    real_get = server_lookup.get_visible
 
     def stale_read(ctx, server_id):
         seen = real_get(ctx, server_id)
         instances.update(admin, server_id, {'task_state': 'pausing'})
         return seen
-    monkeypatch.setattr(server_actions, 'get_visible', stale_read)
+    monkeypatch.setattr(server_lookup, 'get_visible', stale_read)
     resp = _action(client, inst['uuid'], {'os-stop': None})
     assert resp.status_code == 409
     assert 'stop' not in _actions(admin, inst['uuid'])

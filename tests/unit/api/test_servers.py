@@ -41,7 +41,7 @@ def conductor(db):
     rpc.cleanup()  # a fresh fake bus: no casts left over from other tests
     endpoint = _Conductor()
     server = rpc.get_server(db, 'novalite-conductor', 'unit-host', '1.0',
-                            [endpoint])
+                            [endpoint], exposed_only=False)
     server.start()
     yield endpoint
     server.stop()
@@ -192,7 +192,7 @@ def test_malformed_json_is_400(client, cloud, admin):
 
 
 def test_unsupported_microversion_writes_nothing(client, cloud, admin):
-    resp = client.post('/v2.1/servers', _body(cloud), version='2.99')
+    resp = client.post('/v2.1/servers', _body(cloud), version='2.101')
     assert resp.status_code == 406
     assert _nothing_written(admin)
 
@@ -240,7 +240,8 @@ def test_delete_on_live_host_casts_terminate(client, cloud, conductor,
             seen.instance = instance
             seen.set()
 
-    server = rpc.get_server(db, 'novalite-compute', 'h1', '1.0', [Compute()])
+    server = rpc.get_server(db, 'novalite-compute', 'h1', '1.0', [Compute()],
+                            exposed_only=False)
     server.start()
     try:
         sid = client.post('/v2.1/servers', _body(cloud)).data['server']['id']

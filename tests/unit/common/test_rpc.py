@@ -30,7 +30,8 @@ class _Endpoint:
 
 
 def test_context_and_payload_round_trip(conf):
-    server = rpc.get_server(conf, 'unit-topic', 'h', '1.0', [_Endpoint()])
+    server = rpc.get_server(conf, 'unit-topic', 'h', '1.0', [_Endpoint()],
+                            exposed_only=False)
     server.start()
     try:
         client = rpc.get_client(conf, 'unit-topic', '1.0')
