@@ -16,7 +16,7 @@ APT_PACKAGES := rabbitmq-server libvirt-daemon-system libvirt-clients \
 STAMP := $(VENV)/.installed
 
 .PHONY: run stop test unit functional e2e guest bench bench-real deps venv \
-	services sample-config clean
+	services sample-config sample-policy clean
 
 run: venv services
 	$(BIN)/python -m novalite.tools.devrun start --state $(STATE) --auth $(AUTH)
@@ -70,6 +70,9 @@ services: deps
 
 sample-config: venv
 	$(BIN)/oslo-config-generator --config-file etc/oslo-config-generator.conf
+
+sample-policy: venv
+	$(BIN)/oslopolicy-sample-generator --config-file etc/oslo-policy-generator.conf
 
 clean:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m novalite.tools.devrun clean --state $(STATE); fi
