@@ -3,6 +3,7 @@
 import pecan
 
 from novalite.api import faults
+from novalite.api import policy
 from novalite.api import request_env
 from novalite.common.db import networks as networks_db
 from novalite.common import exception
@@ -27,21 +28,27 @@ def _view(net, is_admin):
     return body
 
 
-def _check_version():
+def _context(conf, action):
+    """The request's context once ``os-networks:<action>`` allows it on
+    the caller's own project (Nova checks before the lookup, which finds
+    only networks the project may see: another project's is a 404)."""
     # Proxy APIs were removed from microversion 2.36 on.
     if request_env.version_at_least('2.36'):
         raise faults.Fault(404, 'The resource could not be found.')
+    ctx = request_env.context()
+    policy.authorize(conf, ctx, 'os_compute_api:os-networks:%s' % action)
+    return ctx
 
 
 class NetworkController:
 
-    def __init__(self, network_id):
+    def __init__(self, conf, network_id):
+        self.conf = conf
         self.network_id = network_id
 
     @pecan.expose('json')
     def index(self):
-        _check_version()
-        ctx = request_env.context()
+        ctx = _context(self.conf, 'view')
         try:
             net = networks_db.get_network(ctx, self.network_id)
         except exception.NetworkNotFound:
@@ -56,11 +63,10 @@ class NetworksController:
 
     @pecan.expose('json')
     def index(self):
-        _check_version()
-        ctx = request_env.context()
+        ctx = _context(self.conf, 'list')
         return {'networks': [_view(n, ctx.is_admin)
                              for n in networks_db.get_networks(ctx)]}
 
     @pecan.expose()
     def _lookup(self, network_id, *remainder):
-        return NetworkController(network_id), remainder
+        return NetworkController(self.conf, network_id), remainder
