@@ -1,11 +1,13 @@
 """Compute API microversions: which one a request asked for, and the
-headers that echo it. Supported range: 2.1 to 2.37."""
+headers that echo it. Supported range: 2.1 to MAX_VERSION (see
+doc/microversions.md for what each step changes and why the maximum is
+where it is)."""
 
 import functools
 import re
 
 MIN_VERSION = '2.1'
-MAX_VERSION = '2.37'
+MAX_VERSION = '2.100'
 NEW_HEADER = 'OpenStack-API-Version'
 LEGACY_HEADER = 'X-OpenStack-Nova-API-Version'
 VARY = '%s, %s' % (NEW_HEADER, LEGACY_HEADER)

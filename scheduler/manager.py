@@ -82,6 +82,11 @@ class SchedulerManager:
             request_spec['flavor']))
         ignore = set(request_spec.get('ignore_hosts') or ())
         hosts = [h for h in self.load_hosts(ctx) if h.host not in ignore]
+        # An admin's requested destination (compute API 2.74).
+        dest = request_spec.get('requested_destination') or {}
+        hosts = [h for h in hosts
+                 if dest.get('host') in (None, h.host)
+                 and dest.get('node') in (None, h.nodename)]
         alternates = (self.conf.scheduler.max_attempts - 1
                       if return_alternates else 0)
         claimed, result = [], []

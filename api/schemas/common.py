@@ -25,6 +25,40 @@ metadata = {'type': 'object',
 description = {'type': ['string', 'null'], 'minLength': 0,
                'maxLength': 255}
 
+# A server tag (2.26); a server has at most MAX_TAGS.
+tag = {'type': 'string', 'minLength': 1, 'maxLength': 60,
+       'pattern': '^[^,/]*$'}
+MAX_TAGS = 50
+tags = {'type': 'array', 'items': tag, 'maxItems': MAX_TAGS}
+
+# Trusted image certificate ids (2.63).
+trusted_certs = {'type': ['array', 'null'], 'minItems': 1, 'maxItems': 50,
+                 'uniqueItems': True,
+                 'items': {'type': 'string', 'minLength': 1}}
+
+# A compute host or hypervisor name (2.74), a server hostname (2.90) and,
+# from 2.94, a fully qualified one.
+host_name = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+             'pattern': '^[a-zA-Z0-9-._]*$'}
+hostname = {'type': 'string', 'minLength': 2, 'maxLength': 63,
+            'pattern': '^[a-zA-Z0-9-._]*$'}
+fqdn = {'type': 'string', 'minLength': 2, 'maxLength': 255,
+        'pattern': '^[a-zA-Z0-9-._]*$'}
+
+personality = {'type': 'array', 'items': {
+    'type': 'object',
+    'properties': {'path': {'type': 'string'},
+                   'contents': {'type': 'string', 'format': 'base64'}},
+    'additionalProperties': False}}
+
+user_data_or_null = {'oneOf': [
+    {'type': 'string', 'format': 'base64', 'maxLength': 65535},
+    {'type': 'null'}]}
+
+name_or_none = {'oneOf': [
+    {'type': 'string', 'minLength': 1, 'maxLength': 255},
+    {'type': 'null'}]}
+
 ip_address = {'type': 'string', 'oneOf': [{'format': 'ipv4'},
                                           {'format': 'ipv6'}]}
 ipv4 = {'type': 'string', 'format': 'ipv4'}

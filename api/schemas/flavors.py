@@ -1,4 +1,6 @@
-"""POST /flavors body (Nova's flavor_manage create, 2.1)."""
+"""POST /flavors and PUT /flavors/<id> bodies (Nova's flavor_manage)."""
+
+import copy
 
 from novalite.api.schemas import common
 
@@ -30,3 +32,30 @@ create = {
     'required': ['flavor'],
     'additionalProperties': False,
 }
+
+# 2.55: a description on create, and PUT /flavors/<id> to change it.
+flavor_description = {'type': ['string', 'null'], 'minLength': 0,
+                      'maxLength': 65535,
+                      'pattern': r'^[^\x00-\x1F\x7F]*$'}
+
+create_v255 = copy.deepcopy(create)
+create_v255['properties']['flavor']['properties']['description'] = \
+    flavor_description
+
+update_v255 = {
+    'type': 'object',
+    'properties': {
+        'flavor': {
+            'type': 'object',
+            'properties': {'description': flavor_description},
+            'required': ['description'],
+            'additionalProperties': False,
+        },
+    },
+    'required': ['flavor'],
+    'additionalProperties': False,
+}
+
+
+def create_schema(version):
+    return create_v255 if version >= '2.55' else create

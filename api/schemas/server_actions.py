@@ -54,8 +54,55 @@ rebuild_v219['properties']['rebuild']['properties']['description'] = \
     common.description
 
 
+
+def _props(schema):
+    return schema['properties']['rebuild']['properties']
+
+
+rebuild_v254 = copy.deepcopy(rebuild_v219)
+_props(rebuild_v254)['key_name'] = common.name_or_none
+
+rebuild_v257 = copy.deepcopy(rebuild_v254)
+del _props(rebuild_v257)['personality']
+_props(rebuild_v257)['user_data'] = common.user_data_or_null
+
+rebuild_v263 = copy.deepcopy(rebuild_v257)
+_props(rebuild_v263)['trusted_image_certificates'] = common.trusted_certs
+
+rebuild_v290 = copy.deepcopy(rebuild_v263)
+_props(rebuild_v290)['hostname'] = common.hostname
+
+rebuild_v294 = copy.deepcopy(rebuild_v290)
+_props(rebuild_v294)['hostname'] = common.fqdn
+
+_REBUILD = (('2.94', rebuild_v294), ('2.90', rebuild_v290),
+            ('2.63', rebuild_v263), ('2.57', rebuild_v257),
+            ('2.54', rebuild_v254), ('2.19', rebuild_v219))
+
+
 def rebuild_schema(version):
-    return rebuild_v219 if version >= '2.19' else rebuild_v21
+    for floor, schema in _REBUILD:
+        if version >= floor:
+            return schema
+    return rebuild_v21
+
+
+# Before 2.73 ``lock`` takes any value (Nova has no schema for it).
+lock_v273 = {
+    'type': 'object',
+    'properties': {
+        'lock': {
+            'type': ['object', 'null'],
+            'properties': {
+                'locked_reason': {'type': 'string', 'minLength': 1,
+                                  'maxLength': 255},
+            },
+            'additionalProperties': False,
+        },
+    },
+    'required': ['lock'],
+    'additionalProperties': False,
+}
 
 
 create_image = {

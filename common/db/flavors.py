@@ -134,6 +134,20 @@ def get_all(ctx, filters=None, sort_key='flavorid', sort_dir='asc',
 
 
 @session.retry
+def update_description(ctx, flavorid, description):
+    """Set the flavor's description (2.55); returns the flavor dict.
+    Raises FlavorNotFound."""
+    with session.writer(ctx) as s:
+        row = s.execute(select(models.Flavor).filter_by(
+            flavorid=str(flavorid))).scalar_one_or_none()
+        if row is None:
+            raise exception.FlavorNotFound(flavor_id=flavorid)
+        row.description = description
+        s.flush()
+        return _to_dicts(s, [row])[0]
+
+
+@session.retry
 def destroy(ctx, flavorid):
     with session.writer(ctx) as s:
         row = s.execute(select(models.Flavor).filter_by(

@@ -91,6 +91,8 @@ def _add_instances(s, ctx, instances, request_spec, action):
     rows = []
     for inst in instances:
         values = _coerce(inst)
+        for tag in dict.fromkeys(values.pop('tags', None) or ()):
+            s.add(models.InstanceTag(instance_uuid=inst['uuid'], tag=tag))
         values['uuid'] = inst['uuid']
         values.setdefault('user_id', ctx.user_id)
         values.setdefault('project_id', ctx.project_id)
@@ -150,14 +152,18 @@ def get_all(ctx, filters=None, limit=None, marker=None, deadline=None):
     with session.reader(ctx) as s:
         query = select(models.Instance)
         since = filters.pop('changes-since', None)
+        before = filters.pop('changes-before', None)
         if since is not None:
             query = query.where(models.Instance.updated_at >= since)
-        else:
+        if before is not None:
+            query = query.where(models.Instance.updated_at <= before)
+        if since is None and before is None:
             query = query.where(models.Instance.deleted == 0)
         for key in ('project_id', 'user_id', 'host'):
             if filters.get(key) is not None:
                 query = query.where(getattr(models.Instance, key)
                                     == filters[key])
+        query = _extra_filters(query, filters)
         vm_state = filters.get('vm_state')
         if vm_state is not None:
             if isinstance(vm_state, (list, tuple, set)):
@@ -179,6 +185,46 @@ def get_all(ctx, filters=None, limit=None, marker=None, deadline=None):
         elif limit is not None:
             query = query.limit(limit)
         return [_to_dict(r) for r in s.execute(query).scalars()]
+
+
+# Filters matched exactly, and those matched as substrings (Nova matches
+# these with a regular expression; the API passes literal values).
+_EXACT_FILTERS = ('task_state', 'power_state', 'locked', 'image_ref',
+                  'uuid', 'node', 'reservation_id')
+_SUBSTRING_FILTERS = ('key_name', 'availability_zone', 'config_drive',
+                      'hostname', 'display_description')
+
+
+def _tag_exists(tag):
+    return select(models.InstanceTag.instance_uuid).where(
+        models.InstanceTag.instance_uuid == models.Instance.uuid,
+        models.InstanceTag.tag == tag).exists()
+
+
+def _extra_filters(query, filters):
+    """The list filters of microversions 2.26 (tags), 2.73 (locked) and
+    2.83 (more filters for everyone). ``tags``/``not-tags`` (all of them)
+    and ``tags-any``/``not-tags-any`` (any of them) are lists."""
+    for key in _EXACT_FILTERS:
+        if filters.get(key) is not None:
+            query = query.where(getattr(models.Instance, key)
+                                == filters[key])
+    for key in _SUBSTRING_FILTERS:
+        if filters.get(key) is not None:
+            query = query.where(getattr(models.Instance, key).contains(
+                filters[key], autoescape=True))
+    if filters.get('tags'):
+        query = query.where(and_(*[_tag_exists(t) for t in filters['tags']]))
+    if filters.get('tags-any'):
+        query = query.where(or_(*[_tag_exists(t)
+                                  for t in filters['tags-any']]))
+    if filters.get('not-tags'):
+        query = query.where(~and_(*[_tag_exists(t)
+                                    for t in filters['not-tags']]))
+    if filters.get('not-tags-any'):
+        query = query.where(~or_(*[_tag_exists(t)
+                                   for t in filters['not-tags-any']]))
+    return query
 
 
 def _scan_names(s, query, name, limit, deadline):
@@ -292,6 +338,8 @@ def destroy(ctx, instance_uuid):
         s.execute(delete(models.Allocation).filter_by(
             consumer_uuid=instance_uuid))
         networks.delete_ports_in_session(s, [instance_uuid])
+        s.execute(delete(models.InstanceTag).filter_by(
+            instance_uuid=instance_uuid))
         s.flush()
         return _to_dict(row)
 
@@ -406,3 +454,72 @@ def request_spec_get(ctx, instance_uuid):
                 message='Request spec for instance %s could not be found.'
                 % instance_uuid)
         return dict(row.spec or {})
+
+
+def request_specs_get_many(ctx, instance_uuids):
+    """{instance_uuid: request spec dict} for those that have one."""
+    if not instance_uuids:
+        return {}
+    with session.reader(ctx) as s:
+        rows = s.execute(select(models.RequestSpec).where(
+            models.RequestSpec.instance_uuid.in_(list(instance_uuids))))
+        return {r.instance_uuid: dict(r.spec or {}) for r in rows.scalars()}
+
+
+# -- tags (2.26) ------------------------------------------------------------
+
+def tags_get_many(ctx, instance_uuids):
+    """{instance_uuid: sorted [tag]} for these instances (all listed)."""
+    result = {u: [] for u in instance_uuids}
+    if not instance_uuids:
+        return result
+    with session.reader(ctx) as s:
+        rows = s.execute(select(models.InstanceTag).where(
+            models.InstanceTag.instance_uuid.in_(list(instance_uuids)))
+            .order_by(models.InstanceTag.tag)).scalars()
+        for row in rows:
+            result[row.instance_uuid].append(row.tag)
+    return result
+
+
+@session.retry
+def tags_set(ctx, instance_uuid, tags):
+    """Replace the live instance's tags; returns them sorted.
+    Raises InstanceNotFound."""
+    with session.writer(ctx) as s:
+        _live(s, instance_uuid)
+        s.execute(delete(models.InstanceTag).filter_by(
+            instance_uuid=instance_uuid))
+        for tag in dict.fromkeys(tags):
+            s.add(models.InstanceTag(instance_uuid=instance_uuid, tag=tag))
+        s.flush()
+    return sorted(set(tags))
+
+
+@session.retry
+def tag_add(ctx, instance_uuid, tag, max_count):
+    """Add ``tag``; False when it was there already. Raises
+    InstanceNotFound, and Invalid when the instance has ``max_count``."""
+    with session.writer(ctx) as s:
+        _live(s, instance_uuid)
+        tags = set(s.execute(select(models.InstanceTag.tag).filter_by(
+            instance_uuid=instance_uuid)).scalars())
+        if tag in tags:
+            return False
+        if len(tags) >= max_count:
+            raise exception.Invalid(message='The number of tags exceeded '
+                                    'the per-server limit %d' % max_count)
+        s.add(models.InstanceTag(instance_uuid=instance_uuid, tag=tag))
+        s.flush()
+        return True
+
+
+@session.retry
+def tag_delete(ctx, instance_uuid, tag):
+    """Remove ``tag``; False when the instance does not have it.
+    Raises InstanceNotFound."""
+    with session.writer(ctx) as s:
+        _live(s, instance_uuid)
+        result = s.execute(delete(models.InstanceTag).filter_by(
+            instance_uuid=instance_uuid, tag=tag))
+        return result.rowcount > 0

@@ -145,6 +145,9 @@ class Instance(TimestampMixin, Base):
     disk_config: Mapped[str] = mapped_column(String(16), default='MANUAL')
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     locked_by: Mapped[str | None] = mapped_column(String(16))
+    locked_reason: Mapped[str | None] = mapped_column(String(255))   # 2.73
+    # Trusted image certificate ids (2.63); None when none were given.
+    trusted_certs: Mapped[list | None] = mapped_column(JSON)
     user_data: Mapped[str | None] = mapped_column(Text)
     metadata_: Mapped[dict] = mapped_column('metadata', JSON, default=dict)
     security_groups: Mapped[list] = mapped_column(JSON, default=list)
@@ -152,6 +155,15 @@ class Instance(TimestampMixin, Base):
     terminated_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     deleted_at: Mapped[datetime.datetime | None] = mapped_column(DateTime)
     deleted: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InstanceTag(Base):
+    """A server tag (2.26); a table, not a JSON column, so that the list
+    filters (tags, tags-any, not-tags, not-tags-any) are SQL."""
+    __tablename__ = 'instance_tags'
+    __table_args__ = (Index('instance_tags_tag_idx', 'tag'),)
+    instance_uuid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(60), primary_key=True)
 
 
 class InstanceFault(Base):

@@ -3,7 +3,7 @@ def test_root_lists_versions(client):
     assert resp.status_code == 200
     ids = {v['id']: v for v in resp.data['versions']}
     assert ids['v2.1']['status'] == 'CURRENT'
-    assert ids['v2.1']['version'] == '2.37'
+    assert ids['v2.1']['version'] == '2.100'
     assert ids['v2.1']['min_version'] == '2.1'
     assert ids['v2.1']['links'][0]['href'] == 'http://localhost/v2.1/'
     assert 'v2.0' in ids
@@ -12,7 +12,7 @@ def test_root_lists_versions(client):
 def test_v21_document(client):
     for path in ('/v2.1', '/v2.1/'):
         doc = client.get(path).data['version']
-        assert doc['id'] == 'v2.1' and doc['version'] == '2.37'
+        assert doc['id'] == 'v2.1' and doc['version'] == '2.100'
         assert {link['rel'] for link in doc['links']} == {'self',
                                                           'describedby'}
         assert doc['media-types'][0]['base'] == 'application/json'
@@ -20,8 +20,8 @@ def test_v21_document(client):
 
 def test_microversion_latest_is_echoed(client):
     resp = client.get('/v2.1/flavors', version='latest')
-    assert resp.headers['OpenStack-API-Version'] == 'compute 2.37'
-    assert resp.headers['X-OpenStack-Nova-API-Version'] == '2.37'
+    assert resp.headers['OpenStack-API-Version'] == 'compute 2.100'
+    assert resp.headers['X-OpenStack-Nova-API-Version'] == '2.100'
     assert 'OpenStack-API-Version' in resp.headers['Vary']
 
 
@@ -39,7 +39,7 @@ def test_unsupported_microversion_is_406(client):
     assert resp.data == {'notAcceptable': {
         'code': 406,
         'message': 'Version 9.9 is not supported by the API. Minimum is '
-                   '2.1 and maximum is 2.37.'}}
+                   '2.1 and maximum is 2.100.'}}
     assert 'OpenStack-API-Version' in resp.headers
     assert client.get('/v2.1/servers', version='2.x').status_code == 406
 
