@@ -155,12 +155,14 @@ def reboot(ctx, inst, reboot_type, compute_api):
 
 # -- lock / unlock: database only --------------------------------------------
 
-def lock(ctx, inst):
+def lock(ctx, inst, reason=None):
+    """``reason``: the 2.73 ``locked_reason``."""
     is_owner = inst['project_id'] == ctx.project_id
     if inst['locked'] and is_owner:
         return   # Nova: only an admin (non-owner) takes over a lock
     instances_db.update(ctx, inst['uuid'], {
-        'locked': True, 'locked_by': 'owner' if is_owner else 'admin'})
+        'locked': True, 'locked_by': 'owner' if is_owner else 'admin',
+        'locked_reason': reason})
     instances_db.action_start(ctx, inst['uuid'], 'lock')
 
 
@@ -170,7 +172,8 @@ def unlock(ctx, inst):
             and not ctx.is_admin):
         raise faults.Fault(403, UNLOCK_OVERRIDE)
     instances_db.update(ctx, inst['uuid'], {'locked': False,
-                                            'locked_by': None})
+                                            'locked_by': None,
+                                            'locked_reason': None})
     instances_db.action_start(ctx, inst['uuid'], 'unlock')
 
 
@@ -195,7 +198,11 @@ _REBUILD_FIELDS = (('name', 'display_name'), ('metadata', 'metadata'),
                    ('accessIPv4', 'access_ip_v4'),
                    ('accessIPv6', 'access_ip_v6'),
                    ('OS-DCF:diskConfig', 'disk_config'),
-                   ('description', 'display_description'))
+                   ('description', 'display_description'),
+                   ('key_name', 'key_name'),                      # 2.54
+                   ('user_data', 'user_data'),                    # 2.57
+                   ('trusted_image_certificates', 'trusted_certs'),  # 2.63
+                   ('hostname', 'hostname'))                      # 2.90
 
 
 def rebuild(conf, ctx, inst, req, compute_api):

@@ -8,6 +8,7 @@ import uuid
 
 from oslo_log import log as logging
 
+from novalite.api import create_options
 from novalite.api import faults
 from novalite.api import image_api
 from novalite.api import quota
@@ -150,6 +151,8 @@ def prepare(conf, ctx, body, version):
         raise faults.bad_request(
             'max_count (%d) exceeds the maximum number of instances per '
             'request (%d).' % (max_count, cap))
+    create_options.check_hostname(req, max_count)
+    destination = create_options.requested_destination(conf, ctx, req)
     az = req.get('availability_zone')
     if az not in (None, DEFAULT_AZ):
         raise faults.bad_request('The requested availability zone is not '
@@ -162,7 +165,7 @@ def prepare(conf, ctx, body, version):
         'req': req, 'count': count, 'flavor': flavor, 'image': image,
         'network_uuids': _network_uuids(ctx, req.get('networks'), version),
         'security_groups': _security_groups(ctx, req.get('security_groups')),
-        'az': az,
+        'az': az, 'destination': destination,
     }
 
 
@@ -174,7 +177,9 @@ def _instance_values(ctx, plan, index, res_id):
     return {
         'display_name': name,
         'display_description': req.get('description'),
-        'hostname': hostname_from(name),
+        'hostname': req.get('hostname') or hostname_from(name),
+        'tags': req.get('tags') or [],
+        'trusted_certs': req.get('trusted_image_certificates'),
         'image_ref': plan['image']['id'],
         'flavor': flavor_snapshot(plan['flavor']),
         'availability_zone': plan['az'],
@@ -209,6 +214,7 @@ def _request_spec(ctx, plan, body):
         'availability_zone': plan['az'],
         'ignore_hosts': [],
         'scheduler_hints': hints,
+        'requested_destination': plan.get('destination'),
     }
 
 

@@ -48,7 +48,24 @@ class FlavorController:
         flavor = flavors_db.get_by_flavorid(request_env.context(),
                                             self.flavorid)
         return {'flavor': view.detail(flavor,
-                                      request_env.compute_prefixes(self.conf))}
+                                      request_env.compute_prefixes(self.conf),
+                                      request_env.api_version())}
+
+    @index.when(method='PUT', template='json')
+    def index_put(self):
+        """PUT /flavors/<id> (2.55): change the description."""
+        version = request_env.api_version()
+        if version < '2.55':
+            raise faults.Fault(404, 'The resource could not be found.')
+        ctx = request_env.context()
+        _require_admin(ctx)
+        body = request_env.json_body()
+        validation.validate(schema.update_v255, body)
+        flavor = flavors_db.update_description(
+            ctx, self.flavorid, body['flavor']['description'])
+        return {'flavor': view.detail(flavor,
+                                      request_env.compute_prefixes(self.conf),
+                                      version)}
 
     @index.when(method='DELETE')
     def index_delete(self):
@@ -89,7 +106,8 @@ class FlavorsController:
                                    sort_dir=sort_dir, limit=limit,
                                    marker=params.get('marker'))
         prefixes = request_env.compute_prefixes(self.conf)
-        return {'flavors': [builder(f, prefixes) for f in found]}
+        version = request_env.api_version()
+        return {'flavors': [builder(f, prefixes, version) for f in found]}
 
     @pecan.expose(generic=True, template='json')
     def index(self):
@@ -105,7 +123,8 @@ class FlavorsController:
         ctx = request_env.context()
         _require_admin(ctx)
         body = request_env.json_body()
-        validation.validate(schema.create, body)
+        version = request_env.api_version()
+        validation.validate(schema.create_schema(version), body)
         req = body['flavor']
         flavorid = req.get('id')
         values = {
@@ -117,10 +136,12 @@ class FlavorsController:
             'rxtx_factor': float(req.get('rxtx_factor', 1.0)),
             'is_public': common.to_bool(
                 req.get('os-flavor-access:is_public', True)),
+            'description': req.get('description'),
         }
         flavor = flavors_db.create(ctx, values)
         return {'flavor': view.detail(flavor,
-                                      request_env.compute_prefixes(self.conf))}
+                                      request_env.compute_prefixes(self.conf),
+                                      version)}
 
     @pecan.expose()
     def _lookup(self, flavorid, *remainder):

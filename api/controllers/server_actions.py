@@ -11,10 +11,6 @@ from novalite.api.schemas import server_actions as schema
 from novalite.api import server_actions as actions
 from novalite.api import validation
 
-# Keys of the server view Nova leaves out of the rebuild answer.
-_NOT_IN_REBUILD = ('OS-EXT-', 'OS-SRV-USG:', 'os-extended-volumes:',
-                   'config_drive', 'key_name', 'security_groups',
-                   'host_status')
 
 
 class ServerActionController:
@@ -65,7 +61,11 @@ class ServerActionController:
         return self._accepted()
 
     def _lock(self, ctx, body):
-        actions.lock(ctx, self._server(ctx))
+        reason = None
+        if request_env.version_at_least('2.73'):
+            validation.validate(schema.lock_v273, body)
+            reason = (body['lock'] or {}).get('locked_reason')
+        actions.lock(ctx, self._server(ctx), reason)
         return self._accepted()
 
     def _unlock(self, ctx, body):
@@ -79,13 +79,7 @@ class ServerActionController:
                                          self._server(ctx),
                                          body['rebuild'],
                                          self.servers.compute())
-        server = self.servers.views(ctx).detail(inst)
-        server = {k: v for k, v in server.items()
-                  if not k.startswith(_NOT_IN_REBUILD)}
-        server['addresses'] = {
-            net: [{'version': a['version'], 'addr': a['addr']}
-                  for a in addrs]
-            for net, addrs in server['addresses'].items()}
+        server = self.servers.views(ctx).rebuilt(inst)
         server['adminPass'] = password
         request_env.set_status(202)
         return {'server': server}
@@ -103,6 +97,9 @@ class ServerActionController:
                                         self._server(ctx),
                                         body['createImage'],
                                         self.servers.compute())
+        if request_env.version_at_least('2.45'):
+            request_env.set_status(202)    # 2.45: the id, no Location
+            return {'image_id': image_id}
         pecan.response.headers['Location'] = '%s/image/v2/images/%s' % (
             request_env.base_url(self.servers.conf), image_id)
         return self._accepted()

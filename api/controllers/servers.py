@@ -10,14 +10,19 @@ from novalite.api import faults
 from novalite.api import name_filter
 from novalite.api import request_env
 from novalite.api.controllers import server_actions
+from novalite.api.controllers import server_tags
 from novalite.api.schemas import common
+from novalite.api.schemas import server_queries
 from novalite.api.schemas import servers as schema
 from novalite.api import server_create
 from novalite.api import server_delete
+from novalite.api import server_update
 from novalite.api import validation
+from novalite.api.views import diagnostics as diagnostics_view
 from novalite.api.views import links
 from novalite.api.views import servers as view
 from novalite.common.db import instances as instances_db
+from novalite.common.db import networks as networks_db
 from novalite.common import exception
 
 # API status -> vm_state, for the ``status`` filter.
@@ -58,6 +63,7 @@ class ServerController:
         self.server_id = server_id
         self.action = server_actions.ServerActionController(parent,
                                                             server_id)
+        self.tags = server_tags.ServerTagsController(parent.conf, server_id)
 
     @pecan.expose(generic=True, template='json')
     def index(self):
@@ -65,6 +71,17 @@ class ServerController:
         ctx = request_env.context()
         inst = _get_visible(ctx, self.server_id)
         return {'server': self.parent.views(ctx).detail(inst)}
+
+    @index.when(method='PUT', template='json')
+    def index_put(self):
+        """PUT /servers/<id>: the answer's shape is the microversion's."""
+        ctx = request_env.context()
+        body = request_env.json_body()
+        validation.validate(
+            schema.update_schema(request_env.api_version()), body)
+        inst = server_update.update(ctx, _get_visible(ctx, self.server_id),
+                                    body['server'])
+        return {'server': self.parent.views(ctx).updated(inst)}
 
     @pecan.expose('json')
     def diagnostics(self):
@@ -80,7 +97,12 @@ class ServerController:
             raise faults.Fault(409, "Cannot 'get_diagnostics' instance %s "
                                "while it is in vm_state %s" % (
                                    inst['uuid'], inst['vm_state']))
-        return self.parent.compute().get_diagnostics(ctx, inst)
+        raw = self.parent.compute().get_diagnostics(ctx, inst)
+        if not request_env.version_at_least('2.48'):
+            return raw
+        ports = networks_db.get_ports_by_instances(ctx, [inst['uuid']])
+        return diagnostics_view.standard(raw, inst,
+                                         ports.get(inst['uuid'], []))
 
     @index.when(method='DELETE')
     def index_delete(self):
@@ -133,6 +155,13 @@ class ServersController:
         if status:
             filters['vm_state'] = [_STATUS_TO_VM_STATE.get(s.upper(), '?')
                                    for s in status]
+            if '?' in filters['vm_state'] and \
+                    request_env.version_at_least('2.38'):
+                raise faults.bad_request('Invalid status value')
+        version = request_env.api_version()
+        server_queries.check(params, version)
+        filters.update(server_queries.filters(params, version,
+                                              ctx.is_admin))
         since = params.get('changes-since')
         if since:
             try:
