@@ -6,6 +6,7 @@ from oslo_log import log as logging
 import webob
 import webob.exc
 
+from novalite.common.db import session as db_session
 from novalite.common import exception
 
 LOG = logging.getLogger(__name__)
@@ -21,6 +22,10 @@ DEFAULT_MESSAGES = {
     404: 'The resource could not be found.',
     405: 'The method is not allowed for this resource.',
 }
+
+
+DB_UNAVAILABLE = ('The database is unavailable; the request was not '
+                  'carried out. Try again later.')
 
 
 class Fault(Exception):
@@ -56,6 +61,12 @@ def from_exception(exc):
         return response(exc.code, exc.message)
     if isinstance(exc, exception.NovaliteException) and exc.code < 500:
         return response(exc.code, exc.message)
+    if db_session.is_unavailable(exc):
+        # The database is down, restarting or locked: the client may try
+        # again; one line in the log, no traceback (it is not a bug).
+        LOG.warning('database unavailable: %s: %s', type(exc).__name__,
+                    str(exc).splitlines()[0][:200] if str(exc) else '')
+        return response(503, DB_UNAVAILABLE, {'Retry-After': '5'})
     if isinstance(exc, webob.exc.HTTPException) and exc.code >= 400:
         message = exc.detail or exc.explanation or exc.title
         return response(exc.code, DEFAULT_MESSAGES.get(exc.code, message)

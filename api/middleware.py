@@ -10,6 +10,7 @@ import webob
 from novalite.api import auth
 from novalite.api import faults
 from novalite.api import microversion
+from novalite.common.db import session as db_session
 
 CONTEXT_KEY = 'novalite.context'
 VERSION_KEY = 'novalite.api_version'
@@ -40,7 +41,9 @@ class APIMiddleware:
                 version = microversion.from_headers(req.headers)
                 self._strip_project(req, ctx)
             environ[VERSION_KEY] = version
-            resp = req.get_response(self.app)
+            # A database outage: a 503 within seconds, not a hung client.
+            with db_session.fail_fast():
+                resp = req.get_response(self.app)
             resp = _as_fault(resp)
         except microversion.VersionError as exc:
             resp = faults.response(406, str(exc))

@@ -4,7 +4,8 @@ Each server is initialised in its own temporary directory and listens on a
 free port of 127.0.0.1 (never the machine's 3306 / 5432), so the suite
 depends only on the server binaries being installed, not on any running
 service or its configuration. Data are disposable: durability is switched
-off for speed. ``stop()`` (or leaving the ``with`` block, or the finalizer at
+off for speed. ``halt()`` / ``resume()`` stop and restart a server on the
+same data and port (a database outage). ``stop()`` (or leaving the ``with`` block, or the finalizer at
 interpreter exit) ends the server's whole process group and removes the
 directory; the parent-death signal ends it too if the caller is killed.
 
@@ -189,8 +190,8 @@ class _Server:
             raise
         return self   # not reached
 
-    def _spawn(self, bins):
-        self.port = free_port()
+    def _spawn(self, bins, port=None):
+        self.port = port or free_port()
         log = open(self.log_file, 'ab')
         self.proc = subprocess.Popen(
             self._wrap(self._command(bins), self.death_sig),
@@ -220,6 +221,20 @@ class _Server:
                           'within %ss (%s):\n%s' % (
                               self.backend, self.port, timeout, error,
                               _tail(self.log_file)))
+
+    def halt(self, timeout=30):
+        """Shut the server down but keep its data and port: a database
+        outage for the tests, ended by ``resume()``."""
+        if self.running:
+            _reap(self.proc, None, self.shutdown_sig, timeout)
+
+    def resume(self, timeout=60):
+        """Start a halted server again on the same data and port."""
+        if self.running:
+            return self
+        self._spawn(self._binaries(), port=self.port)
+        self._wait(timeout)
+        return self
 
     def stop(self):
         """Stop the server and remove its directory; safe to call twice."""

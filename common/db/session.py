@@ -2,10 +2,17 @@
 
 Data functions take a request context first and wrap their work in
 ``reader.using(ctx)`` / ``writer.using(ctx)``. ``retry`` re-runs a whole
-transaction on a deadlock, or on SQLite's "database is locked" (several
-processes write one SQLite file).
+transaction on a deadlock, on SQLite's "database is locked" (several
+processes write one SQLite file) and on a lost or refused database
+connection (a server restart or failover), for at most the process's retry
+window: 20 s in the services (a database outage that short loses no write),
+``API_RETRY_WINDOW`` in the API (``fail_fast()``: the client gets a 503 at
+once rather than a hung request). A transaction that failed was rolled
+back, so re-running it whole never half-applies a write.
 """
 
+import contextlib
+import contextvars
 import functools
 import threading
 import time
@@ -13,11 +20,22 @@ import time
 from oslo_db import api as oslo_db_api
 from oslo_db import exception as db_exc
 from oslo_db.sqlalchemy import enginefacade
+from oslo_log import log as logging
 import sqlalchemy
 from sqlalchemy import exc as sa_exc
 
+LOG = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _FACADE = {'ctx': None, 'url': None}
+# How long a transaction is retried on a lock or a lost connection (s).
+SERVICE_RETRY_WINDOW = 20.0
+API_RETRY_WINDOW = 3.0
+# A SQLite writer waits this long for another process's write lock before
+# "database is locked" (then ``retry`` tries again within its window).
+SQLITE_BUSY_TIMEOUT_MS = 2000
+_WINDOW = contextvars.ContextVar('novalite_db_retry_window', default=None)
+_RETRY = {'window': SERVICE_RETRY_WINDOW, 'interval': 0.5,
+          'max_interval': 2.0, 'max_retries': 20}
 
 
 def configure(conf):
@@ -26,10 +44,26 @@ def configure(conf):
         url = conf.database.connection
         if _FACADE['url'] == url:
             return
+        db = conf.database
         ctx = enginefacade.transaction_context()
+        # oslo.db's own options: the start-up connection attempts
+        # (max_retries, -1 = forever, every retry_interval s), stale
+        # connections recycled after connection_recycle_time; oslo.db pings
+        # every connection on checkout (pool_pre_ping), so one that died
+        # with a server restart is replaced, not handed out.
         ctx.configure(connection=url, sqlite_fk=True,
-                      max_pool_size=conf.database.max_pool_size,
-                      max_overflow=conf.database.max_overflow)
+                      max_pool_size=db.max_pool_size,
+                      max_overflow=db.max_overflow,
+                      pool_timeout=db.pool_timeout,
+                      max_retries=db.max_retries,
+                      retry_interval=db.retry_interval,
+                      connection_recycle_time=db.connection_recycle_time)
+        # Connection errors in a running process: db_max_retries attempts,
+        # waits from db_retry_interval growing to db_max_retry_interval
+        # (capped here: the retry window bounds the total anyway).
+        _RETRY.update(interval=min(float(db.db_retry_interval), 0.5),
+                      max_interval=min(float(db.db_max_retry_interval), 2.0),
+                      max_retries=max(int(db.db_max_retries), 1))
         if url.startswith('sqlite') and ':memory:' not in url:
             _tune_sqlite(ctx.writer.get_engine(), conf.database.max_pool_size)
         _FACADE.update(ctx=ctx, url=url)
@@ -42,7 +76,7 @@ def _tune_sqlite(engine, pool_size):
     def _on_connect(dbapi_conn, _record):
         cur = dbapi_conn.cursor()
         cur.execute('PRAGMA journal_mode=WAL')
-        cur.execute('PRAGMA busy_timeout=20000')
+        cur.execute('PRAGMA busy_timeout=%d' % SQLITE_BUSY_TIMEOUT_MS)
         cur.execute('PRAGMA synchronous=NORMAL')
         cur.close()
 
@@ -56,7 +90,7 @@ def _tune_sqlite(engine, pool_size):
         old._creator, pool_size=pool_size or 5, max_overflow=10,
         recycle=old._recycle, echo=old.echo, logging_name=old._orig_logging_name,
         reset_on_return=old._reset_on_return, _dispatch=old.dispatch,
-        dialect=old._dialect)
+        dialect=old._dialect, pre_ping=old._pre_ping)
     old.dispose()
 
 
@@ -88,19 +122,73 @@ def _is_lock_error(exc):
         or 'deadlock' in text)
 
 
+# What a lost, refused or not yet open connection says (PyMySQL, psycopg2,
+# sqlite3), for errors oslo.db did not already class as DBConnectionError.
+_UNAVAILABLE_TEXT = (
+    "can't connect", 'lost connection', 'server has gone away',
+    'connection refused', 'could not connect', 'server closed the connection',
+    'terminating connection', 'connection already closed',
+    'the database system is', 'connection reset', 'unable to open database',
+    'broken pipe', 'connection timed out', 'no route to host')
+
+
+def is_unavailable(exc):
+    """The database is down, unreachable or locked (not a bad query): the
+    API answers 503, a service tries again later."""
+    if isinstance(exc, (db_exc.DBConnectionError, db_exc.DBDeadlock)):
+        return True
+    if not isinstance(exc, (db_exc.DBError, sa_exc.OperationalError,
+                            sa_exc.InterfaceError)):
+        return False
+    text = str(exc).lower()
+    return _is_lock_error(exc) or any(t in text for t in _UNAVAILABLE_TEXT)
+
+
+@contextlib.contextmanager
+def fail_fast(window=None):
+    """Within the block, retry a transaction for ``window`` seconds at most
+    (the API: a client waits for an answer, a 503 beats a hung request)."""
+    token = _WINDOW.set(API_RETRY_WINDOW if window is None else window)
+    try:
+        yield
+    finally:
+        _WINDOW.reset(token)
+
+
 def retry(func):
-    """Retry a transaction-level function on deadlock / SQLite lock."""
+    """Retry a transaction-level function on deadlock / SQLite lock / lost
+    connection, bounded in attempts and by the retry window."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        delay = 0.005
-        for attempt in range(20):
+        window = _WINDOW.get()
+        deadline = time.monotonic() + (
+            _RETRY['window'] if window is None else window)
+        lock_delay = 0.005
+        conn_delay = _RETRY['interval']
+        conn_failures = 0
+        for attempt in range(1000):
             try:
                 return func(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 -- filtered below
-                if not _is_lock_error(exc) or attempt == 19:
+                if _is_lock_error(exc):
+                    delay = lock_delay
+                    lock_delay = min(lock_delay * 2, 0.2)
+                elif is_unavailable(exc):
+                    conn_failures += 1
+                    if conn_failures >= _RETRY['max_retries']:
+                        raise
+                    delay = conn_delay
+                    conn_delay = min(conn_delay * 2, _RETRY['max_interval'])
+                else:
                     raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.2)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or attempt == 999:
+                    raise
+                if attempt == 0 or conn_failures == 1:
+                    LOG.warning('database unavailable, retrying %s for up '
+                                'to %.0f s: %s', func.__name__, remaining,
+                                type(exc).__name__)
+                time.sleep(min(delay, remaining))
     return wrapper
 
 
