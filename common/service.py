@@ -1,14 +1,20 @@
-"""Runs one manager as a service process: its RPC server (threading
-executor), a heartbeat, its periodic tasks, and a clean stop on SIGTERM."""
+"""Runs a service process: its RPC server (threading executor), a
+heartbeat, its periodic tasks; SIGHUP reloads the mutable options, SIGTERM
+drains and stops; each step is reported to systemd (common/systemd.py).
 
+``Lifecycle`` is the one place where signals and sd_notify meet: the RPC
+services (``serve``) and novalite-api (cli/api.py) both run under it.
+"""
+
+import logging as std_logging
 import signal
 import threading
 
 from oslo_log import log as logging
-from oslo_service import systemd
 
 from novalite.common import context as nl_context
 from novalite.common import rpc
+from novalite.common import systemd
 
 LOG = logging.getLogger(__name__)
 
@@ -20,13 +26,108 @@ def rpc_server(conf, topic, version, manager):
                           exposed_only=True)
 
 
+def reload_config(conf):
+    """Re-read the config files; only options marked ``mutable=True``
+    change (oslo.config logs each change and warns about the others).
+    oslo.log's own mutate hook applies ``debug`` and
+    ``log_config_append``.
+
+    :returns: ``{(group, name): (old, new)}`` of what changed.
+    """
+    return conf.mutate_config_files()
+
+
+class Lifecycle:
+    """Signals and systemd notifications of one service process.
+
+    :param name: the binary, for STATUS= lines and logs.
+    :param notifier: a ``systemd.Notifier`` (one from the environment
+        by default).
+    """
+
+    def __init__(self, conf, name, notifier=None):
+        self.conf = conf
+        self.name = name
+        self.notifier = notifier or systemd.Notifier()
+        self._wake = threading.Event()
+        self._stopping = False
+        self._reloads = 0
+
+    def _on_signal(self, signum, _frame):
+        # Only flags here: the work happens in run()'s loop, outside the
+        # handler, so a signal never interrupts a reload or a drain.
+        if signum == signal.SIGHUP:
+            self._reloads += 1
+        else:
+            self._stopping = True
+        self._wake.set()
+
+    def install_signal_handlers(self):
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signum, self._on_signal)
+
+    def request_stop(self):
+        self._stopping = True
+        self._wake.set()
+
+    def run(self, start, stop, on_reload=None):
+        """``start(notifier)``, READY=1, then serve signals until SIGTERM
+        or SIGINT: STOPPING=1 and ``stop()`` (which drains).
+
+        ``start`` returns only once the service can do its job; it may send
+        ``STATUS=`` lines on the way. ``on_reload()`` runs after the config
+        files were re-read on SIGHUP.
+        """
+        self.install_signal_handlers()
+        self.notifier.status('starting %s' % self.name)
+        # As Nova does: every option (secrets masked) when debugging.
+        self.conf.log_opt_values(LOG, std_logging.DEBUG)
+        start(self.notifier)
+        watchdog_stop = threading.Event()
+        self.notifier.start_watchdog(watchdog_stop)
+        if not self._stopping:
+            self.notifier.ready('%s running' % self.name)
+        try:
+            while not self._stopping:
+                self._wake.wait(1.0)
+                self._wake.clear()
+                if self._reloads and not self._stopping:
+                    self._reloads = 0
+                    self.reload(on_reload)
+        finally:
+            LOG.info('%s stopping', self.name)
+            self.notifier.stopping()
+            watchdog_stop.set()
+            stop()
+
+    def reload(self, on_reload=None):
+        """SIGHUP: RELOADING=1, re-read the mutable options, READY=1.
+        Work in flight goes on: nothing is stopped or restarted."""
+        self.notifier.reloading()
+        LOG.info('%s reloading its configuration', self.name)
+        try:
+            changed = reload_config(self.conf)
+            if on_reload:
+                on_reload()
+            LOG.info('%s reloaded its configuration; changed: %s',
+                     self.name, ', '.join(sorted(
+                         '%s.%s' % (g or 'DEFAULT', o) for g, o in changed))
+                     or 'nothing')
+            self.conf.log_opt_values(LOG, std_logging.DEBUG)
+        except Exception:  # noqa: BLE001 -- a bad file must not kill us
+            LOG.exception('%s: reloading the configuration failed; the '
+                          'previous values stay', self.name)
+        self.notifier.ready('%s running' % self.name)
+
+
 class Service:
     """A manager on the bus.
 
     :param manager: the RPC endpoint; only its methods marked
         ``@rpc.expose`` are callable over the bus. It may define
-        ``init_host()``, ``cleanup_host()`` and ``periodic_tasks()`` (a
-        list of ``(interval_seconds, callable(ctx))``).
+        ``init_host()``, ``cleanup_host()``, ``periodic_tasks()`` (a list of
+        ``(interval_seconds, callable(ctx))``, asked again on reload for
+        new intervals) and ``reset()`` (called after a config reload).
     :param heartbeat: ``callable(ctx)`` that marks this service up; it
         runs at start and every ``report_interval``.
     """
@@ -41,23 +142,38 @@ class Service:
         self.rpcserver = None
         self._stop = threading.Event()
         self._threads = []
+        self._intervals = []
 
-    def start(self):
+    def start(self, notifier=None):
+        notifier = notifier or systemd.Notifier({})
         ctx = nl_context.get_admin_context()
         init_host = getattr(self.manager, 'init_host', None)
         if init_host:
+            notifier.status('initialising host %s' % self.conf.host)
             init_host()
+        notifier.status('starting the RPC server on %s' % self.topic)
         self.rpcserver = rpc_server(self.conf, self.topic, self.version,
                                     self.manager)
+        # start() returns once the queues are declared and consumed.
         self.rpcserver.start()
         self._beat(ctx)
-        self._every(self.conf.report_interval, self._beat)
-        for interval, task in getattr(self.manager, 'periodic_tasks',
-                                      lambda: [])():
-            self._every(interval, task)
+        self._every(lambda: self.conf.report_interval, self._beat)
+        tasks = getattr(self.manager, 'periodic_tasks', lambda: [])()
+        self._intervals = [interval for interval, _task in tasks]
+        for index, (_interval, task) in enumerate(tasks):
+            self._every(lambda i=index: self._intervals[i], task)
         LOG.info('%s started on host %s (topic %s)', self.binary,
                  self.conf.host, self.topic)
-        systemd.notify_once()
+
+    def reset(self):
+        """After a config reload: new periodic intervals, and the
+        manager's own ``reset()`` (e.g. rebuilding scheduler filters)."""
+        tasks = getattr(self.manager, 'periodic_tasks', lambda: [])()
+        if len(tasks) == len(self._intervals):
+            self._intervals[:] = [interval for interval, _task in tasks]
+        manager_reset = getattr(self.manager, 'reset', None)
+        if manager_reset:
+            manager_reset()
 
     def _beat(self, ctx):
         try:
@@ -66,9 +182,11 @@ class Service:
             LOG.exception('heartbeat of %s failed', self.binary)
 
     def _every(self, interval, task):
+        """Run ``task(ctx)`` every ``interval()`` seconds (asked anew each
+        time, so a reloaded interval applies from the next run)."""
         def loop():
             ctx = nl_context.get_admin_context()
-            while not self._stop.wait(interval):
+            while not self._stop.wait(interval()):
                 try:
                     task(ctx)
                 except Exception:  # noqa: BLE001 -- keep the loop alive
@@ -94,18 +212,11 @@ class Service:
         self._stop.wait()
 
 
-def serve(service):
-    """Start ``service`` and block until SIGTERM or SIGINT, then drain."""
-    stopping = threading.Event()
-
-    def _handle(signum, _frame):
-        LOG.info('signal %s received, stopping', signum)
-        stopping.set()
-
-    signal.signal(signal.SIGTERM, _handle)
-    signal.signal(signal.SIGINT, _handle)
-    service.start()
-    while not stopping.wait(1.0):
-        pass
-    service.stop()
-    rpc.cleanup()
+def serve(service, lifecycle=None):
+    """Run ``service`` until SIGTERM or SIGINT, then drain; SIGHUP
+    reloads the mutable options."""
+    lifecycle = lifecycle or Lifecycle(service.conf, service.binary)
+    try:
+        lifecycle.run(service.start, service.stop, service.reset)
+    finally:
+        rpc.cleanup()

@@ -28,9 +28,16 @@ OPTS = [
                             'address unless allow_insecure_noauth is set.'),
     cfg.PortOpt('port', default=8774,
                 help='TCP port the API HTTP server listens on.'),
-    cfg.IntOpt('threads', default=16, min=1,
-               help='Worker threads of the HTTP server: the number of requests '
-                    'served at once.'),
+    cfg.IntOpt('threads', default=64, min=1,
+               help='Worker threads of the built-in HTTP server '
+                    '(novalite-api): the number of requests served at once. '
+                    'Not used under a WSGI server (novalite-api-wsgi), '
+                    'which has its own. Related options: backlog.'),
+    cfg.IntOpt('backlog', default=1024, min=1,
+               help='Listen backlog of the built-in HTTP server: connections '
+                    'the kernel queues while every thread is busy (capped '
+                    'by net.core.somaxconn). Too small a value resets '
+                    'clients under load. Related options: threads.'),
     cfg.IntOpt('max_limit', default=1000, min=1,
                help='Maximum number of items a list request returns in one page.'),
     cfg.IntOpt('max_instances_per_request', default=200, min=1,

@@ -5,25 +5,25 @@ from oslo_config import cfg
 GROUP = cfg.OptGroup('compute', title='Compute agent options')
 
 OPTS = [
-    cfg.FloatOpt('cpu_allocation_ratio', default=16.0, min=0.0,
+    cfg.FloatOpt('cpu_allocation_ratio', mutable=True, default=16.0, min=0.0,
                  help='Virtual CPUs the scheduler may place per physical CPU of '
                       'this host. Reported with the host resources.'),
-    cfg.FloatOpt('ram_allocation_ratio', default=1.5, min=0.0,
+    cfg.FloatOpt('ram_allocation_ratio', mutable=True, default=1.5, min=0.0,
                  help='Virtual RAM the scheduler may place per MiB of physical '
                       'RAM of this host.'),
-    cfg.FloatOpt('disk_allocation_ratio', default=1.0, min=0.0,
+    cfg.FloatOpt('disk_allocation_ratio', mutable=True, default=1.0, min=0.0,
                  help='Virtual disk the scheduler may place per GiB of local '
                       'disk of this host.'),
-    cfg.IntOpt('reserved_host_memory_mb', default=512, min=0,
+    cfg.IntOpt('reserved_host_memory_mb', mutable=True, default=512, min=0,
                help='MiB of host memory kept for the host itself and never '
                     'offered to instances.'),
-    cfg.IntOpt('reserved_host_disk_mb', default=0, min=0,
+    cfg.IntOpt('reserved_host_disk_mb', mutable=True, default=0, min=0,
                help='MiB of instances_path disk kept for the host itself.'),
-    cfg.IntOpt('resource_update_interval', default=60, min=1,
+    cfg.IntOpt('resource_update_interval', mutable=True, default=60, min=1,
                help='Seconds between reports of the host resources (vCPUs, '
                     'memory, disk from libvirt) to the conductor. Also reported '
                     'at start.'),
-    cfg.IntOpt('sync_power_state_interval', default=60, min=1,
+    cfg.IntOpt('sync_power_state_interval', mutable=True, default=60, min=1,
                help='Seconds between comparisons of the power state of every '
                     'instance on this host with libvirt. Lifecycle events '
                     'from libvirt update the state at once; this catches '
@@ -53,12 +53,24 @@ OPTS = [
                     'those of no known instance, are always left alone. '
                     'Related options: '
                     'running_deleted_instance_poll_interval.'),
-    cfg.IntOpt('running_deleted_instance_poll_interval', default=1800, min=0,
+    cfg.IntOpt('running_deleted_instance_poll_interval',
+               mutable=True, default=1800, min=0,
                help='Seconds between checks for domains of deleted or '
                     'moved instances (see running_deleted_instance_action). '
                     '0 disables the periodic check; the agent still checks '
                     'once at start. Related options: '
                     'running_deleted_instance_action.'),
+    cfg.IntOpt('instance_build_timeout', default=600, min=0,
+               help='Seconds after its creation an instance may still be '
+                    'building (vm_state building, with or without a host) '
+                    'before the conductor puts it in ERROR with the fault '
+                    '"Build of instance <uuid> aborted: Instance build '
+                    'timed out after <N> seconds", frees its claim and '
+                    'takes it off its host (whose agent then removes '
+                    'anything it made). Unlike Nova\'s, on by default and '
+                    'also covering instances that never got a host. 0 '
+                    'disables it. Related options: [conductor] '
+                    'build_recovery_interval (the check runs then).'),
 ]
 
 

@@ -17,10 +17,10 @@ OPTS = [
                     'database, the image store and instance files live below it. '
                     'Related options: [database] connection, '
                     '[libvirt] instances_path, [image] store_path.'),
-    cfg.IntOpt('report_interval', default=10, min=1,
+    cfg.IntOpt('report_interval', mutable=True, default=10, min=1,
                help='Seconds between service heartbeats written to the services '
                     'table. Related options: service_down_time.'),
-    cfg.IntOpt('service_down_time', default=60, min=1,
+    cfg.IntOpt('service_down_time', mutable=True, default=60, min=1,
                help='Maximum seconds since the last heartbeat for a service to be '
                     'considered up. Must be larger than report_interval. The '
                     'scheduler places no instance on a compute host that is down.'),

@@ -5,17 +5,17 @@ from oslo_config import cfg
 GROUP = cfg.OptGroup('scheduler', title='Scheduler options')
 
 OPTS = [
-    cfg.IntOpt('max_attempts', default=3, min=1,
+    cfg.IntOpt('max_attempts', mutable=True, default=3, min=1,
                help='Hosts tried for one instance: the chosen host plus up to '
                     'max_attempts - 1 alternates the compute agent can '
                     'reschedule to when a build fails.'),
-    cfg.ListOpt('enabled_filters',
+    cfg.ListOpt('enabled_filters', mutable=True,
                 default=['ComputeFilter', 'RamFilter', 'DiskFilter',
                          'CoreFilter'],
                 help='Filters a host must pass to be chosen, in order. '
                      'Possible values: ComputeFilter (service up and enabled), '
                      'RamFilter, DiskFilter, CoreFilter.'),
-    cfg.FloatOpt('ram_weight_multiplier', default=1.0,
+    cfg.FloatOpt('ram_weight_multiplier', mutable=True, default=1.0,
                  help='Weight of free RAM when ranking hosts. Positive values '
                       'spread instances over hosts, negative values stack them.'),
     cfg.IntOpt('claim_retries', default=10, min=1,
