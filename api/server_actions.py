@@ -10,7 +10,9 @@ from oslo_log import log as logging
 
 from novalite.api import faults
 from novalite.api import image_api
+from novalite.api import policy
 from novalite.api import server_create
+from novalite.api import server_lookup
 from novalite.common.db import instances as instances_db
 from novalite.common import exception
 from novalite.common import states
@@ -53,22 +55,13 @@ SNAPSHOT = Rule('createImage', [states.ACTIVE, states.STOPPED,
                                 states.PAUSED, states.SUSPENDED],
                 [None], states.IMAGE_SNAPSHOT, 'snapshot_instance')
 
-UNLOCK_OVERRIDE = ("Policy doesn't allow os_compute_api:os-lock-server:"
-                   "unlock:unlock_override to be performed.")
+UNLOCK_OVERRIDE = 'os_compute_api:os-lock-server:unlock:unlock_override'
 # Console logs may hold bytes that are not valid in JSON/XML text (Nova).
 _CONTROL_CHARS = re.compile('[\x00-\x08\x0B-\x1F]')
 # Image fields the driver gets, as the boot's request spec carries them.
 _IMAGE_META_KEYS = ('id', 'name', 'status', 'min_disk', 'min_ram',
                     'disk_format', 'container_format', 'size', 'checksum',
                     'properties')
-
-
-def get_visible(ctx, server_id):
-    """The server if ``ctx`` may act on it; InstanceNotFound (404) if not."""
-    inst = instances_db.get(ctx, server_id)
-    if not ctx.is_admin and inst['project_id'] != ctx.project_id:
-        raise exception.InstanceNotFound(instance_id=server_id)
-    return inst
 
 
 def _conflict(action, uuid, attr, value):
@@ -166,11 +159,12 @@ def lock(ctx, inst, reason=None):
     instances_db.action_start(ctx, inst['uuid'], 'lock')
 
 
-def unlock(ctx, inst):
+def unlock(conf, ctx, inst):
+    """Nova: who did not take the lock needs ``unlock_override``."""
     expected = 'owner' if inst['project_id'] == ctx.project_id else 'admin'
-    if (inst['locked_by'] and inst['locked_by'] != expected
-            and not ctx.is_admin):
-        raise faults.Fault(403, UNLOCK_OVERRIDE)
+    if inst['locked_by'] and inst['locked_by'] != expected:
+        policy.authorize(conf, ctx, UNLOCK_OVERRIDE,
+                         server_lookup.target(inst))
     instances_db.update(ctx, inst['uuid'], {'locked': False,
                                             'locked_by': None,
                                             'locked_reason': None})

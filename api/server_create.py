@@ -11,6 +11,7 @@ from oslo_log import log as logging
 from novalite.api import create_options
 from novalite.api import faults
 from novalite.api import image_api
+from novalite.api import policy
 from novalite.api import quota
 from novalite.api.schemas import common
 from novalite.common.db import flavors as flavors_db
@@ -21,6 +22,7 @@ from novalite.common import states
 
 LOG = logging.getLogger(__name__)
 DEFAULT_AZ = 'nova'
+CREATE = 'os_compute_api:servers:%s'
 _PASSWORD_CHARS = string.ascii_letters + string.digits
 GiB = 1024 ** 3
 
@@ -136,11 +138,27 @@ def _security_groups(ctx, requested):
     return list(dict.fromkeys(names))
 
 
+def _authorize(conf, ctx, req):
+    """Nova's create rules, on the caller's own project: ``create``,
+    ``create:forced_host`` for an availability zone naming a host
+    (``zone:host``), ``requested_destination`` for the 2.74 host /
+    hypervisor_hostname, ``create:attach_network`` for networks asked
+    for."""
+    policy.authorize(conf, ctx, CREATE % 'create')
+    if ':' in (req.get('availability_zone') or ''):
+        policy.authorize(conf, ctx, CREATE % 'create:forced_host')
+    if req.get('host') or req.get('hypervisor_hostname'):
+        policy.authorize(conf, ctx, create_options.REQUESTED_DESTINATION)
+    if req.get('networks') not in (None, 'none'):
+        policy.authorize(conf, ctx, CREATE % 'create:attach_network')
+
+
 def prepare(conf, ctx, body, version):
     """Check the request against the database and the project's quota;
     returns what ``create`` writes. Raises 400/403 faults, writes
     nothing."""
     req = body['server']
+    _authorize(conf, ctx, req)
     min_count = int(req.get('min_count', 1))
     max_count = int(req.get('max_count', min_count))
     if min_count > max_count:

@@ -3,6 +3,7 @@
 import pecan
 
 from novalite.api import faults
+from novalite.api import policy
 from novalite.api import request_env
 from novalite.api.schemas import common
 from novalite.api.schemas import flavors as schema
@@ -30,9 +31,11 @@ def _int_param(params, key):
     return number
 
 
-def _require_admin(ctx):
-    if not ctx.is_admin:
-        raise faults.Fault(403, 'Policy does not allow this action.')
+def _authorize(conf, ctx, action):
+    """Nova's ``os-flavor-manage`` rules (admin by default), checked before
+    the flavor is looked up: flavors are not a project's resource."""
+    policy.authorize(conf, ctx, 'os_compute_api:os-flavor-manage:%s' % action,
+                     {})
 
 
 class FlavorController:
@@ -58,7 +61,7 @@ class FlavorController:
         if version < '2.55':
             raise faults.Fault(404, 'The resource could not be found.')
         ctx = request_env.context()
-        _require_admin(ctx)
+        _authorize(self.conf, ctx, 'update')
         body = request_env.json_body()
         validation.validate(schema.update_v255, body)
         flavor = flavors_db.update_description(
@@ -70,7 +73,7 @@ class FlavorController:
     @index.when(method='DELETE')
     def index_delete(self):
         ctx = request_env.context()
-        _require_admin(ctx)
+        _authorize(self.conf, ctx, 'delete')
         flavors_db.destroy(ctx, self.flavorid)
         request_env.set_status(202)
         return ''
@@ -121,7 +124,7 @@ class FlavorsController:
     @index.when(method='POST', template='json')
     def index_post(self):
         ctx = request_env.context()
-        _require_admin(ctx)
+        _authorize(self.conf, ctx, 'create')
         body = request_env.json_body()
         version = request_env.api_version()
         validation.validate(schema.create_schema(version), body)

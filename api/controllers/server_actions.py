@@ -9,8 +9,23 @@ from novalite.api import faults
 from novalite.api import request_env
 from novalite.api.schemas import server_actions as schema
 from novalite.api import server_actions as actions
+from novalite.api import server_lookup
 from novalite.api import validation
 
+# The policy rule of each action (Nova's names).
+_S = 'os_compute_api:servers:%s'
+POLICIES = {
+    'os-stop': _S % 'stop', 'os-start': _S % 'start',
+    'reboot': _S % 'reboot', 'rebuild': _S % 'rebuild',
+    'createImage': _S % 'create_image',
+    'pause': 'os_compute_api:os-pause-server:pause',
+    'unpause': 'os_compute_api:os-pause-server:unpause',
+    'suspend': 'os_compute_api:os-suspend-server:suspend',
+    'resume': 'os_compute_api:os-suspend-server:resume',
+    'lock': 'os_compute_api:os-lock-server:lock',
+    'unlock': 'os_compute_api:os-lock-server:unlock',
+    'os-getConsoleOutput': 'os_compute_api:os-console-output',
+}
 
 
 class ServerActionController:
@@ -37,8 +52,10 @@ class ServerActionController:
             raise faults.bad_request('There is no such action: %s' % key)
         return handler(self, ctx, body)
 
-    def _server(self, ctx):
-        return actions.get_visible(ctx, self.server_id)
+    def _server(self, ctx, key):
+        """The server, once the policy rule of action ``key`` allows it."""
+        return server_lookup.get(self.servers.conf, ctx, self.server_id,
+                                 POLICIES[key])
 
     @staticmethod
     def _accepted():
@@ -51,12 +68,14 @@ class ServerActionController:
     # -- handlers -------------------------------------------------------------
     def _simple(self, ctx, body):
         (key,) = body
-        actions.simple(ctx, self._server(ctx), key, self.servers.compute())
+        actions.simple(ctx, self._server(ctx, key), key,
+                       self.servers.compute())
         return self._accepted()
 
     def _reboot(self, ctx, body):
         validation.validate(schema.reboot, body)
-        actions.reboot(ctx, self._server(ctx), body['reboot']['type'],
+        actions.reboot(ctx, self._server(ctx, 'reboot'),
+                       body['reboot']['type'],
                        self.servers.compute())
         return self._accepted()
 
@@ -65,18 +84,19 @@ class ServerActionController:
         if request_env.version_at_least('2.73'):
             validation.validate(schema.lock_v273, body)
             reason = (body['lock'] or {}).get('locked_reason')
-        actions.lock(ctx, self._server(ctx), reason)
+        actions.lock(ctx, self._server(ctx, 'lock'), reason)
         return self._accepted()
 
     def _unlock(self, ctx, body):
-        actions.unlock(ctx, self._server(ctx))
+        actions.unlock(self.servers.conf, ctx,
+                       self._server(ctx, 'unlock'))
         return self._accepted()
 
     def _rebuild(self, ctx, body):
         version = request_env.api_version()
         validation.validate(schema.rebuild_schema(version), body)
         inst, password = actions.rebuild(self.servers.conf, ctx,
-                                         self._server(ctx),
+                                         self._server(ctx, 'rebuild'),
                                          body['rebuild'],
                                          self.servers.compute())
         server = self.servers.views(ctx).rebuilt(inst)
@@ -87,14 +107,15 @@ class ServerActionController:
     def _console_output(self, ctx, body):
         validation.validate(schema.get_console_output, body)
         length = body['os-getConsoleOutput'].get('length')
-        output = actions.console_output(ctx, self._server(ctx), length,
-                                        self.servers.compute())
+        output = actions.console_output(
+            ctx, self._server(ctx, 'os-getConsoleOutput'), length,
+            self.servers.compute())
         return {'output': output}
 
     def _create_image(self, ctx, body):
         validation.validate(schema.create_image, body)
         image_id = actions.create_image(self.servers.conf, ctx,
-                                        self._server(ctx),
+                                        self._server(ctx, 'createImage'),
                                         body['createImage'],
                                         self.servers.compute())
         if request_env.version_at_least('2.45'):

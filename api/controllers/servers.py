@@ -8,6 +8,7 @@ import pecan
 
 from novalite.api import faults
 from novalite.api import name_filter
+from novalite.api import policy
 from novalite.api import request_env
 from novalite.api.controllers import server_actions
 from novalite.api.controllers import server_tags
@@ -16,6 +17,7 @@ from novalite.api.schemas import server_queries
 from novalite.api.schemas import servers as schema
 from novalite.api import server_create
 from novalite.api import server_delete
+from novalite.api import server_lookup
 from novalite.api import server_update
 from novalite.api import validation
 from novalite.api.views import diagnostics as diagnostics_view
@@ -30,6 +32,7 @@ _STATUS_TO_VM_STATE = {'BUILD': 'building', 'ACTIVE': 'active',
                        'SHUTOFF': 'stopped', 'PAUSED': 'paused',
                        'SUSPENDED': 'suspended', 'ERROR': 'error',
                        'DELETED': 'deleted'}
+POLICY = 'os_compute_api:servers:%s'
 # How long one list request may spend matching names against its filter.
 NAME_FILTER_SECONDS = 10
 
@@ -48,13 +51,6 @@ def _name_filter(text):
                                                       reason))
 
 
-def _get_visible(ctx, server_id):
-    inst = instances_db.get(ctx, server_id)
-    if not ctx.is_admin and inst['project_id'] != ctx.project_id:
-        raise exception.InstanceNotFound(instance_id=server_id)
-    return inst
-
-
 class ServerController:
     """/servers/<id>"""
 
@@ -65,11 +61,16 @@ class ServerController:
                                                             server_id)
         self.tags = server_tags.ServerTagsController(parent.conf, server_id)
 
+    def _get(self, ctx, rule):
+        """The server, once ``os_compute_api:servers:<rule>`` allows it."""
+        return server_lookup.get(self.parent.conf, ctx, self.server_id,
+                                 POLICY % rule)
+
     @pecan.expose(generic=True, template='json')
     def index(self):
         request_env.only_get()
         ctx = request_env.context()
-        inst = _get_visible(ctx, self.server_id)
+        inst = self._get(ctx, 'show')
         return {'server': self.parent.views(ctx).detail(inst)}
 
     @index.when(method='PUT', template='json')
@@ -79,7 +80,7 @@ class ServerController:
         body = request_env.json_body()
         validation.validate(
             schema.update_schema(request_env.api_version()), body)
-        inst = server_update.update(ctx, _get_visible(ctx, self.server_id),
+        inst = server_update.update(ctx, self._get(ctx, 'update'),
                                     body['server'])
         return {'server': self.parent.views(ctx).updated(inst)}
 
@@ -88,11 +89,8 @@ class ServerController:
         """GET /servers/<id>/diagnostics (admin): asks the compute agent."""
         request_env.only_get()
         ctx = request_env.context()
-        if not ctx.is_admin:
-            raise faults.Fault(403, "Policy doesn't allow "
-                               "os_compute_api:os-server-diagnostics to be "
-                               "performed.")
-        inst = _get_visible(ctx, self.server_id)
+        inst = server_lookup.get(self.parent.conf, ctx, self.server_id,
+                                 'os_compute_api:os-server-diagnostics')
         if not inst['host']:
             raise faults.Fault(409, "Cannot 'get_diagnostics' instance %s "
                                "while it is in vm_state %s" % (
@@ -107,7 +105,7 @@ class ServerController:
     @index.when(method='DELETE')
     def index_delete(self):
         ctx = request_env.context()
-        inst = _get_visible(ctx, self.server_id)
+        inst = self._get(ctx, 'delete')
         server_delete.delete(self.parent.conf, ctx, inst,
                              self.parent.compute())
         request_env.set_status(204)
@@ -138,18 +136,28 @@ class ServersController:
         return view.ServerViews(self.conf, ctx, request_env.api_version(),
                                 request_env.compute_prefixes(self.conf))
 
-    def _query(self, ctx):
+    def _query(self, ctx, rule):
+        """Nova's _get_servers: the ``index``/``detail`` rule; other
+        projects' servers (``all_tenants``) only when ``<rule>:get_all_
+        tenants`` allows it (403 otherwise); the admin filters (project_id,
+        tenant_id, host) silently dropped unless ``allow_all_filters``."""
+        policy.authorize(self.conf, ctx, POLICY % rule)
         params = request_env.params()
+        all_filters = policy.check(self.conf, ctx,
+                                   POLICY % 'allow_all_filters')
         filters = {}
-        if not (ctx.is_admin and common.to_bool(
-                params.get('all_tenants', 'false') or 'true')):
+        if 'all_tenants' in params and common.to_bool(
+                params['all_tenants'] or 'true'):
+            policy.authorize(self.conf, ctx,
+                             POLICY % (rule + ':get_all_tenants'))
+            project = params.get('tenant_id') or params.get('project_id')
+            if project and all_filters:
+                filters['project_id'] = project
+        else:
             filters['project_id'] = ctx.project_id
-        elif params.get('tenant_id') or params.get('project_id'):
-            filters['project_id'] = (params.get('tenant_id')
-                                     or params.get('project_id'))
         if params.get('name'):
             filters['name'] = _name_filter(params['name'])
-        if ctx.is_admin and params.get('host'):
+        if all_filters and params.get('host'):
             filters['host'] = params['host']
         status = params.getall('status')
         if status:
@@ -160,8 +168,7 @@ class ServersController:
                 raise faults.bad_request('Invalid status value')
         version = request_env.api_version()
         server_queries.check(params, version)
-        filters.update(server_queries.filters(params, version,
-                                              ctx.is_admin))
+        filters.update(server_queries.filters(params, version, all_filters))
         since = params.get('changes-since')
         if since:
             try:
@@ -205,7 +212,7 @@ class ServersController:
     def index(self):
         request_env.only_get()
         ctx = request_env.context()
-        found, limit = self._query(ctx)
+        found, limit = self._query(ctx, 'index')
         prefixes = request_env.compute_prefixes(self.conf)
         return self._page('servers', found, limit,
                           [view.basic(i, prefixes) for i in found])
@@ -213,7 +220,7 @@ class ServersController:
     @pecan.expose('json')
     def detail(self):
         ctx = request_env.context()
-        found, limit = self._query(ctx)
+        found, limit = self._query(ctx, 'detail')
         return self._page('servers/detail', found, limit,
                           self.views(ctx).detail_many(found))
 
