@@ -16,7 +16,7 @@ APT_PACKAGES := rabbitmq-server libvirt-daemon-system libvirt-clients \
 STAMP := $(VENV)/.installed
 
 .PHONY: run stop test unit functional e2e guest bench bench-real deps venv \
-	services sample-config sample-policy clean
+	services sample-config sample-policy clean rally bench-runner
 
 run: venv services
 	$(BIN)/python -m novalite.tools.devrun start --state $(STATE) --auth $(AUTH)
@@ -46,6 +46,20 @@ bench: venv services
 
 bench-real: venv services
 	$(BIN)/python -m novalite.bench.boot --real --count 5
+
+# Real Rally (rally-openstack from PyPI, own virtualenv in $(STATE)/rally-venv)
+# runs rally-jobs/novalite.yaml against novalite behind a real Keystone
+# (tools/rally.py); reports in $(STATE)/rally. RALLY_ARGS='{"times": 50}'.
+RALLY_ARGS ?= {}
+rally: venv services
+	$(BIN)/python -m novalite.tools.rally --state $(STATE) --task-args '$(RALLY_ARGS)'
+
+# The built-in Rally-style runner on the same task file, against its own
+# disposable cloud (BENCH_OPTS, e.g. --cloud novalite to use clouds.yaml).
+BENCH_OPTS ?= --hosts 2
+bench-runner: venv services
+	$(BIN)/novalite-bench rally-jobs/novalite.yaml --task-args '$(RALLY_ARGS)' \
+		--out $(STATE)/bench-runner $(BENCH_OPTS)
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \

@@ -1,0 +1,5 @@
+import sys
+
+from novalite.bench.runner import cli
+
+sys.exit(cli.main())
