@@ -161,6 +161,14 @@ def test_sample_policy_is_current(tmp_path):
         'etc/policy.yaml.sample is stale: run `make sample-policy`')
 
 
+def test_doc_lists_every_rule():
+    with open(os.path.join(ROOT, 'doc', 'policy.md')) as src:
+        doc = src.read()
+    missing = [r.name for r in policies.list_rules()
+               if '`%s`' % r.name not in doc]
+    assert not missing, 'doc/policy.md lacks %s' % missing
+
+
 def test_policy_generator_uses_the_enforcer_entry_point():
     # oslopolicy-policy-generator merges a policy file over the defaults
     # through the ``oslo.policy.enforcer`` entry point.
