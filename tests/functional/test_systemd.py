@@ -27,6 +27,7 @@ import requests
 from novalite.common import config
 from novalite.common import context as nl_context
 from novalite.common import rpc
+from novalite.tests.functional import bare_cloud as bare
 from novalite.tools import localcloud
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -203,21 +204,9 @@ def command_line(unit_file, conf_file):
 
 @pytest.fixture(scope='module')
 def bare_cloud():
-    """A cloud's config, database and vhost, with no service running."""
-    state = tempfile.mkdtemp(prefix='nl-sd-')
-    db = localcloud.Database('sqlite', state)
-    cloud = localcloud.LocalCloud(
-        state, db.url, vhost='novalite-sd-%s' % uuid.uuid4().hex[:8],
-        extra_conf={'DEFAULT': {'debug': 'False', 'host': 'sd-host'}})
-    cloud.write_config()
-    cloud.ensure_vhost()
-    try:
-        cloud.manage('bootstrap')
+    with bare.bare_cloud(extra_conf={'DEFAULT': {
+            'debug': 'False', 'host': 'sd-host'}}) as cloud:
         yield cloud
-    finally:
-        rpc.cleanup()
-        cloud.delete_vhost()
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def _answers(cloud, service):

@@ -1,0 +1,84 @@
+"""WSGI entry point of the compute API, for uwsgi, gunicorn or mod_wsgi
+(as Nova's ``nova.wsgi.osapi_compute``)::
+
+    gunicorn -w 4 -b 0.0.0.0:8774 novalite.api.wsgi:application
+    uwsgi --http-socket :8774 --module novalite.api.wsgi:application
+
+The configuration comes from ``$NOVALITE_CONFIG_FILE`` (one path, or
+several separated by commas, read in order) or oslo.config's default
+places (``/etc/novalite/novalite.conf``, ``~/.novalite/novalite.conf``,
+...). ``application`` is built on first access, once per worker process.
+"""
+
+import os
+import threading
+
+from oslo_log import log as logging
+
+from novalite.api import app as api_app
+from novalite.common import config
+from novalite.common import context as nl_context
+from novalite.common.conf import CONF
+from novalite.common.db import services as services_db
+from novalite.common.db import session
+
+BINARY = 'novalite-api'
+CONFIG_ENV = 'NOVALITE_CONFIG_FILE'
+LOG = logging.getLogger(__name__)
+_LOCK = threading.Lock()
+_APPLICATION = None
+
+
+def config_files(environ=None):
+    """The config files ``$NOVALITE_CONFIG_FILE`` names, or None for
+    oslo.config's default search."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(CONFIG_ENV, '')
+    files = [p.strip() for p in value.split(',') if p.strip()]
+    for path in files:
+        if not os.path.isfile(path):
+            raise RuntimeError('%s names %s, which is not a file' % (
+                CONFIG_ENV, path))
+    return files or None
+
+
+def _heartbeat(conf):
+    """The API shows up (and stays up) in ``novalite-manage service list``
+    and ``status``, whichever server runs it."""
+    ctx = nl_context.get_admin_context()
+    stop = threading.Event()
+
+    def beat():
+        while True:
+            try:
+                services_db.heartbeat(ctx, conf.host, BINARY)
+            except Exception:  # noqa: BLE001 -- keep serving
+                LOG.exception('heartbeat failed')
+            if stop.wait(conf.report_interval):
+                return
+    threading.Thread(target=beat, daemon=True, name='heartbeat').start()
+    return stop
+
+
+def init_application(conf=CONF, environ=None):
+    """Parse the config, set up logging and the database, and return the
+    WSGI application (what ``application`` is)."""
+    config.parse_args([], conf=conf,
+                      default_config_files=config_files(environ))
+    config.setup_logging(conf, BINARY)
+    session.configure(conf)
+    application = api_app.setup_app(conf)
+    _heartbeat(conf)
+    LOG.info('%s WSGI application ready', BINARY)
+    return application
+
+
+def __getattr__(name):
+    # PEP 562: built when the server first asks for it, not on import.
+    global _APPLICATION
+    if name != 'application':
+        raise AttributeError(name)
+    with _LOCK:
+        if _APPLICATION is None:
+            _APPLICATION = init_application()
+    return _APPLICATION
