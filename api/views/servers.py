@@ -7,6 +7,7 @@ import hashlib
 import re
 
 from novalite.api import image_api
+from novalite.api import policy
 from novalite.api.views.links import links
 from novalite.common.db import instances as instances_db
 from novalite.common.db import networks as networks_db
@@ -91,8 +92,10 @@ class _Page:
         self.faults = instances_db.get_latest_faults(
             ctx, [i['uuid'] for i in instances
                   if i['vm_state'] == states.ERROR])
-        self.host_status = (views.host_status()
-                            if ctx.is_admin and version >= '2.16' else {})
+        self.host_status = (views.host_status() if version >= '2.16' and
+                            policy.check(views.conf, ctx,
+                                         'os_compute_api:servers:show:'
+                                         'host_status') else {})
         self.tags = (instances_db.tags_get_many(ctx, uuids)
                      if version >= '2.26' else {})
         self.specs = (instances_db.request_specs_get_many(ctx, uuids)
@@ -210,7 +213,9 @@ class ServerViews:
             'OS-EXT-STS:power_state': inst['power_state'],
             'os-extended-volumes:volumes_attached': [],
         })
-        if self.ctx.is_admin:
+        if policy.check(self.conf, self.ctx,
+                        'os_compute_api:os-extended-server-attributes',
+                        {'project_id': inst['project_id']}):
             self._admin_fields(body, inst, page.host_status)
         elif self.version >= '2.90':
             body['OS-EXT-SRV-ATTR:hostname'] = inst['hostname']
