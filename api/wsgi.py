@@ -12,10 +12,12 @@ places (``/etc/novalite/novalite.conf``, ``~/.novalite/novalite.conf``,
 
 import os
 import threading
+import time
 
 from oslo_log import log as logging
 
 from novalite.api import app as api_app
+from novalite.api import middleware
 from novalite.common import config
 from novalite.common import context as nl_context
 from novalite.common.conf import CONF
@@ -40,6 +42,38 @@ def config_files(environ=None):
             raise RuntimeError('%s names %s, which is not a file' % (
                 CONFIG_ENV, path))
     return files or None
+
+
+class RequestLog:
+    """One INFO line per request, as Nova's API logs them, carrying the
+    request's ids (its context's ``request_id`` and the client's
+    ``global_request_id``). Method, path, status, length and time only:
+    never headers, query strings or bodies (tokens, passwords,
+    user_data)."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        began = time.monotonic()
+        seen = {}
+
+        def _start(status, headers, exc_info=None):
+            seen['status'] = status.split(' ', 1)[0]
+            seen['length'] = dict((k.lower(), v) for k, v in headers).get(
+                'content-length', '-')
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.application(environ, _start)
+        finally:
+            ctx = environ.get(middleware.CONTEXT_KEY)
+            LOG.info('%s "%s %s" status: %s len: %s time: %.4f',
+                     environ.get('REMOTE_ADDR', '-'),
+                     environ.get('REQUEST_METHOD'),
+                     environ.get('PATH_INFO'), seen.get('status', '-'),
+                     seen.get('length', '-'), time.monotonic() - began,
+                     **({'context': ctx} if ctx is not None else {}))
 
 
 def _heartbeat(conf):
@@ -67,7 +101,7 @@ def init_application(conf=CONF, environ=None):
                       default_config_files=config_files(environ))
     config.setup_logging(conf, BINARY)
     session.configure(conf)
-    application = api_app.setup_app(conf)
+    application = RequestLog(api_app.setup_app(conf))
     _heartbeat(conf)
     LOG.info('%s WSGI application ready', BINARY)
     return application

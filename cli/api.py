@@ -11,6 +11,7 @@ from oslo_log import log as logging
 
 from novalite.api import app as api_app
 from novalite.api import auth
+from novalite.api import wsgi as wsgi_app
 from novalite.cli import launch
 from novalite.common import context as nl_context
 from novalite.common.db import services as services_db
@@ -56,7 +57,7 @@ def main(argv=None):
     conf = launch.prepare(BINARY, argv)
     lifecycle = service.Lifecycle(conf, BINARY)
     try:
-        application = api_app.setup_app(conf)
+        application = wsgi_app.RequestLog(api_app.setup_app(conf))
     except auth.InsecureDeployment as exc:
         LOG.error('%s', exc)
         raise SystemExit('%s: %s' % (BINARY, exc))

@@ -6,6 +6,7 @@ drains and stops; each step is reported to systemd (common/systemd.py).
 services (``serve``) and novalite-api (cli/api.py) both run under it.
 """
 
+import functools
 import logging as std_logging
 import signal
 import threading
@@ -19,11 +20,32 @@ from novalite.common import systemd
 LOG = logging.getLogger(__name__)
 
 
+class LoggedEndpoint:
+    """``manager`` as its RPC server sees it: each exposed method logs its
+    arrival at DEBUG, under the request's context (so with the request
+    ids it came with), never its arguments (they carry passwords and
+    user_data). Everything else is the manager's own attribute."""
+
+    def __init__(self, manager):
+        self._manager = manager
+
+    def __getattr__(self, name):
+        attr = getattr(self._manager, name)
+        if not (callable(attr) and getattr(attr, 'exposed', False)):
+            return attr
+
+        @functools.wraps(attr)
+        def logged(ctxt, *args, **kwargs):
+            LOG.debug('RPC %s received', name, context=ctxt)
+            return attr(ctxt, *args, **kwargs)
+        return logged
+
+
 def rpc_server(conf, topic, version, manager):
     """The RPC server of a service: ``manager``'s exposed methods on
     ``topic`` (and as ``server=[DEFAULT] host``)."""
-    return rpc.get_server(conf, topic, conf.host, version, [manager],
-                          exposed_only=True)
+    return rpc.get_server(conf, topic, conf.host, version,
+                          [LoggedEndpoint(manager)], exposed_only=True)
 
 
 def reload_config(conf):
