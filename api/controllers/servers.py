@@ -11,6 +11,7 @@ from novalite.api import name_filter
 from novalite.api import policy
 from novalite.api import request_env
 from novalite.api.controllers import server_actions
+from novalite.api.controllers import server_metadata
 from novalite.api.controllers import server_tags
 from novalite.api.schemas import common
 from novalite.api.schemas import server_queries
@@ -60,6 +61,8 @@ class ServerController:
         self.action = server_actions.ServerActionController(parent,
                                                             server_id)
         self.tags = server_tags.ServerTagsController(parent.conf, server_id)
+        self.metadata = server_metadata.ServerMetadataController(
+            parent.conf, server_id)
 
     def _get(self, ctx, rule):
         """The server, once ``os_compute_api:servers:<rule>`` allows it."""

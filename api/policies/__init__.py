@@ -8,10 +8,12 @@ from novalite.api.policies import base
 from novalite.api.policies import flavors
 from novalite.api.policies import images
 from novalite.api.policies import networks
+from novalite.api.policies import server_metadata
 from novalite.api.policies import servers
 
 
 def list_rules():
     return list(itertools.chain(
         base.list_rules(), servers.list_rules(), flavors.list_rules(),
-        networks.list_rules(), images.list_rules()))
+        networks.list_rules(), images.list_rules(),
+        server_metadata.list_rules()))

@@ -523,3 +523,46 @@ def tag_delete(ctx, instance_uuid, tag):
         result = s.execute(delete(models.InstanceTag).filter_by(
             instance_uuid=instance_uuid, tag=tag))
         return result.rowcount > 0
+
+
+# -- metadata (/servers/<id>/metadata) ----------------------------------------
+
+@session.retry
+def metadata_update(ctx, instance_uuid, metadata, replace=False,
+                    max_items=-1, check=None):
+    """Merge ``metadata`` into the live instance's (replace it all with
+    ``replace``) in one transaction; ``check(instance dict)`` may refuse by
+    raising, on the row as it is inside the transaction. Returns the new
+    metadata. Raises InstanceNotFound, and Forbidden (Nova's
+    MetadataLimitExceeded) when the result holds more than ``max_items``
+    (-1: unlimited)."""
+    with session.writer(ctx) as s:
+        row = _live(s, instance_uuid)
+        if check is not None:
+            check(_to_dict(row))
+        new = dict(metadata) if replace else dict(row.metadata_ or {},
+                                                  **metadata)
+        if 0 <= max_items < len(new):
+            raise exception.Forbidden(
+                message='Maximum number of metadata items exceeds %d'
+                % max_items)
+        row.metadata_ = new
+        s.flush()
+        return new
+
+
+@session.retry
+def metadata_delete(ctx, instance_uuid, key, check=None):
+    """Remove ``key`` from the live instance's metadata; False when it has
+    no such key. ``check`` as for metadata_update."""
+    with session.writer(ctx) as s:
+        row = _live(s, instance_uuid)
+        if check is not None:
+            check(_to_dict(row))
+        current = dict(row.metadata_ or {})
+        if key not in current:
+            return False
+        del current[key]
+        row.metadata_ = current
+        s.flush()
+        return True

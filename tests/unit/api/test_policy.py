@@ -97,6 +97,16 @@ EXPECTED = {
 }
 BASE_RULES = {'context_is_admin', 'project_member_api', 'project_reader_api',
               'project_member_or_admin', 'project_reader_or_admin'}
+# Server metadata, instance actions, availability zones, aggregates,
+# services, hypervisors, usage.
+EXPECTED.update({
+    'os_compute_api:server-metadata:index': READER,
+    'os_compute_api:server-metadata:show': READER,
+    'os_compute_api:server-metadata:create': MEMBER,
+    'os_compute_api:server-metadata:update_all': MEMBER,
+    'os_compute_api:server-metadata:update': MEMBER,
+    'os_compute_api:server-metadata:delete': MEMBER,
+})
 
 
 @pytest.fixture
