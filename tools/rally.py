@@ -19,6 +19,9 @@ Rally's state lives in <state>/rally: the virtualenv (<state>/rally-venv),
 rally.conf with every ``nova_server_*`` poll interval and pre-poll delay at
 0.1 s (Rally's defaults are 1–3 s, which would hide novalite's speed), the
 Rally database, and the reports (rally-report.html, rally-report.json).
+Then, unless ``--no-builtin``, the built-in runner (novalite-bench) runs the
+same task on the same cloud as the same user, so the two tables can be read
+side by side (its reports in <state>/rally/builtin).
 """
 
 import argparse
@@ -165,11 +168,16 @@ def _task_uuid(output):
 def _rally_tables(output):
     """Rally's own per-workload tables (and load durations) from its
     output, without the log lines around them."""
-    keep, lines = False, []
+    keep, skip, lines = False, False, []
     for line in output.splitlines():
         if line.startswith('Task ') and 'finished' in line:
             keep = True
-        if keep and not line.startswith(('20', 'HINTS')):
+        # Each workload's echoed arguments: the task file has them.
+        if line.startswith('args values:'):
+            skip = True
+        elif skip and line.startswith('----'):
+            skip = False
+        if keep and not skip and not line.startswith(('20', 'HINTS')):
             lines.append(line)
     return '\n'.join(lines) if lines else output[-6000:]
 
@@ -217,20 +225,20 @@ def _clouds(prefix):
                          'first)' % (CLOUDS_YAML, exc)) from exc
 
 
-def run(state, task_args, cloud=None, hosts=2):
+def run(state, task_args, cloud=None, hosts=2, builtin=True):
     rally = Rally(state)
     rally.install()
     rally.configure()
     if cloud:
         admin, users = _clouds(cloud)
-        return _run_against(rally, state, admin, users, task_args)
+        return _run_against(rally, state, admin, users, task_args, builtin)
     os.makedirs(rally.home, exist_ok=True)
     run_dir = tempfile.mkdtemp(prefix='run-', dir=rally.home)
     print('starting Keystone and a disposable cloud (%d compute hosts, '
           'test:///default) in %s' % (hosts, run_dir))
     with keystone_and_cloud(state, run_dir, hosts) as configs:
         return _run_against(rally, state, configs['novalite-admin'],
-                            [configs['novalite-demo']], task_args)
+                            [configs['novalite-demo']], task_args, builtin)
 
 
 @contextlib.contextmanager
@@ -260,10 +268,29 @@ def keystone_and_cloud(state, run_dir, hosts):
         ks.stop()
 
 
-def _run_against(rally, state, admin, users, task_args):
+def _run_against(rally, state, admin, users, task_args, builtin=True):
     ensure_image(admin, state)
     rally.create_env(env_spec(admin, users))
-    return rally.run_task(task_args)
+    uuid, passed = rally.run_task(task_args)
+    if builtin:
+        passed = run_builtin(rally, users[0], task_args) and passed
+    return uuid, passed
+
+
+def run_builtin(rally, user_cfg, task_args):
+    """The built-in runner on the same task, cloud and user, right after
+    Rally: the two tables side by side (reports in <state>/rally/builtin)."""
+    from novalite.bench.runner import cli
+    from novalite.bench.runner import client
+    from novalite.bench.runner import task as task_mod
+    print('\nThe built-in runner (novalite-bench) on the same task, cloud '
+          'and user:')
+    cloud = client.Cloud.from_config(config=user_cfg)
+    results, paths = cli.run_task(task_mod.load(TASK, task_args), cloud,
+                                  os.path.join(rally.home, 'builtin'))
+    print('novalite-bench reports: %s\n                        %s' % (
+        paths['json'], paths['html']))
+    return all(r['pass_sla'] for r in results)
 
 
 def main(argv=None):
@@ -276,9 +303,11 @@ def main(argv=None):
                                         'PREFIX-demo of clouds.yaml instead '
                                         'of starting a cloud')
     parser.add_argument('--hosts', type=int, default=2)
+    parser.add_argument('--no-builtin', action='store_true',
+                        help='skip the built-in runner after Rally')
     args = parser.parse_args(argv)
     _uuid, passed = run(args.state, json.loads(args.task_args), args.cloud,
-                        args.hosts)
+                        args.hosts, builtin=not args.no_builtin)
     return 0 if passed else 1
 
 

@@ -44,10 +44,11 @@ class Cloud:
     def from_config(cls, name=None, config=None, **kwargs):
         """From clouds.yaml (``name``) or an openstacksdk config dict."""
         import openstack.config
-        loader = openstack.config.OpenStackConfig(load_envvars=False)
-        region = loader.get_one(cloud=name, **(config or {})) if name else \
-            openstack.config.get_cloud_region(load_yaml_config=False,
-                                              **(config or {}))
+        if name:
+            region = openstack.config.OpenStackConfig().get_one(cloud=name)
+        else:
+            region = openstack.config.get_cloud_region(
+                load_yaml_config=False, load_envvars=False, **config)
         session = region.get_session()
         compute = region.get_endpoint('compute') or session.get_endpoint(
             service_type='compute', interface='public')
