@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 # private servers (tools/dbservers.py), never the machine's services.
 APT_PACKAGES := rabbitmq-server libvirt-daemon-system libvirt-clients \
 	qemu-system-x86 qemu-utils libvirt-dev pkg-config \
-	mariadb-server postgresql
+	mariadb-server postgresql systemd shellcheck
 STAMP := $(VENV)/.installed
 
 .PHONY: run stop test unit functional e2e guest bench bench-real deps venv \
