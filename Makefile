@@ -16,7 +16,7 @@ APT_PACKAGES := rabbitmq-server libvirt-daemon-system libvirt-clients \
 STAMP := $(VENV)/.installed
 
 .PHONY: run stop test unit functional e2e guest bench bench-real deps venv \
-	services sample-config sample-policy clean rally bench-runner
+	services sample-config sample-policy clean fuzz rally bench-runner
 
 run: venv services
 	$(BIN)/python -m novalite.tools.devrun start --state $(STATE) --auth $(AUTH)
@@ -36,6 +36,14 @@ functional: venv services
 # Real QEMU guests (TCG) through the whole path; builds the test guest first.
 e2e: venv services
 	$(BIN)/python -m pytest -q tests/e2e
+
+# The generated-request fuzzer at full size (CI runs a 2 000-request sample
+# in `make test`): FUZZ_REQUESTS requests, FUZZ_SEED picks them.
+FUZZ_REQUESTS ?= 10000
+FUZZ_SEED ?= 20240610
+fuzz: venv services
+	NOVALITE_FUZZ_REQUESTS=$(FUZZ_REQUESTS) NOVALITE_FUZZ_SEED=$(FUZZ_SEED) \
+		$(BIN)/python -m pytest -q -s tests/functional/test_fuzz.py
 
 # The tiny test guest from Debian packages, cached in $(STATE)/test-guest.
 guest: venv

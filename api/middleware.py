@@ -35,8 +35,10 @@ class APIMiddleware:
         ctx = auth.context_from_request(req, self.conf)
         environ[CONTEXT_KEY] = ctx
         version = microversion.MIN
-        compute = _is_compute(req.path_info)
+        # The raw path: a non-UTF-8 one must not fail before the try below.
+        compute = _is_compute(environ.get('PATH_INFO', ''))
         try:
+            _refuse_unparsable(req)
             if compute:
                 version = microversion.from_headers(req.headers)
                 self._strip_project(req, ctx)
@@ -75,6 +77,31 @@ class APIMiddleware:
                 "Context's project_id '%s'" % (project_id, ctx.project_id))
         req.environ[URL_PROJECT_KEY] = project_id
         req.path_info = '/'.join(parts[:2] + parts[3:])
+
+
+_JSON_TYPES = ('application/json', 'application/javascript')
+
+
+def _refuse_unparsable(req):
+    """What pecan itself would choke on while routing (a 500 or a logged
+    traceback), refused first with a fault: a URL that is not UTF-8, a JSON
+    body that is not UTF-8 or nests past the parser's recursion limit, a
+    multipart form (pecan parses it into arguments; Nova takes only JSON)."""
+    try:
+        req.path_info
+        req.GET
+    except UnicodeDecodeError:
+        raise faults.bad_request('Malformed request URL: not UTF-8.')
+    ctype = req.content_type
+    if ctype == 'multipart/form-data' and req.content_length:
+        raise faults.Fault(415, 'Unsupported Content-Type')
+    if ctype in _JSON_TYPES and req.content_length:
+        try:
+            json.loads(req.body.decode('utf-8'))
+        except (UnicodeDecodeError, RecursionError):
+            raise faults.bad_request('Malformed request body')
+        except ValueError:
+            pass    # the controller answers with what is wrong
 
 
 def _is_compute(path):

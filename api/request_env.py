@@ -28,7 +28,8 @@ def json_body():
     raw = pecan.request.body
     try:
         data = json.loads(raw.decode('utf-8')) if raw else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deeper than the parser's stack.
         raise faults.bad_request('Malformed request body')
     if not isinstance(data, dict):
         raise faults.bad_request('Malformed request body')

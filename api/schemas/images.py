@@ -199,7 +199,7 @@ def parse_patch(raw):
     """[(op, key, value)] from a v2.1 JSON-patch request body."""
     try:
         doc = json.loads(raw.decode('utf-8'))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise faults.bad_request('Malformed request body')
     if not isinstance(doc, list):
         raise faults.bad_request('Request body must be a JSON array of '
