@@ -1,10 +1,16 @@
 """DELETE /servers/<id>: locally when no compute host can act on it,
-otherwise mark it ``deleting`` and ask its compute agent."""
+otherwise mark it ``deleting`` and ask its compute agent. A delete whose
+message is lost, or whose host goes down before doing it, is finished by
+the conductor's recovery pass (conductor/recovery.py)."""
+
+from oslo_log import log as logging
 
 from novalite.common.db import instances as instances_db
 from novalite.common.db import services as services_db
 from novalite.common import exception
 from novalite.common import states
+
+LOG = logging.getLogger(__name__)
 
 COMPUTE_BINARY = 'novalite-compute'
 
@@ -26,4 +32,11 @@ def delete(conf, ctx, inst, compute_api):
                                    {'task_state': states.DELETING})
     except exception.UnexpectedTaskState:
         return
-    compute_api.terminate_instance(ctx, inst)
+    try:
+        compute_api.terminate_instance(ctx, inst)
+    except Exception:  # noqa: BLE001 -- the conductor finishes it
+        # The delete is recorded (task_state deleting): the recovery pass
+        # sends it again after [conductor] build_recovery_grace, or deletes
+        # locally if the host goes down.
+        LOG.exception('cannot send the delete of %s to %s now; the '
+                      'conductor will finish it', inst['uuid'], inst['host'])

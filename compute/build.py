@@ -1,10 +1,12 @@
 """The build of one instance on this host, beside the manager that
 receives the request.
 
-Every state change is an ``instance_update`` with ``expected_task_state``:
-if the API started a delete meanwhile (task_state ``deleting``) or the
-instance is gone, the update fails and the build stops, removes what it
-created and leaves the instance to the delete. An image this host cannot
+Every state change is an ``instance_update`` with ``expected_task_state``
+and ``expected_host`` (one compare-and-swap in the conductor): if the API
+started a delete meanwhile (task_state ``deleting``), the instance is gone,
+or it was moved to another host (a late build message after the conductor
+rescheduled it, a build timed out), the update fails and the build stops,
+removes what it created and leaves the instance to whoever has it now. An image this host cannot
 boot (``exception.Invalid`` from the driver: wrong format, too big for the
 flavor, a missing kernel or ramdisk) aborts the build: no other host would
 do better, so the instance goes straight to ERROR with a fault saying why.
@@ -109,7 +111,8 @@ class BuildWorkflow:
 
     def _update(self, ctx, instance, expected, **updates):
         return self.conductor.instance_update(
-            ctx, instance['uuid'], updates, expected_task_state=expected)
+            ctx, instance['uuid'], updates, expected_task_state=expected,
+            expected_host=self.conf.host)
 
     def _event(self, ctx, phase, uuid, result=None, tb=None):
         action_events.record(self.conductor, ctx, phase, uuid, EVENT,
@@ -142,8 +145,11 @@ class BuildWorkflow:
             LOG.exception('cannot set instance %s to ERROR', uuid)
 
     def _reschedule(self, ctx, instance, request_spec, host_list, exc):
-        alternates = [sel for sel in host_list or []
-                      if sel.get('service_host') != self.conf.host]
+        # None (a recovery's build, its alternates unknown): the conductor
+        # asks the scheduler again.
+        alternates = None if host_list is None else [
+            sel for sel in host_list
+            if sel.get('service_host') != self.conf.host]
         try:
             self.conductor.build_instances(
                 ctx, instance, request_spec, host_list=alternates,

@@ -32,6 +32,8 @@ LOG = logging.getLogger(__name__)
 
 INTERRUPTED_BUILD = ('Instance build was interrupted by a compute agent '
                      'restart')
+# Task states of a build whose guest may be running by now.
+_SPAWNING = (states.SPAWNING,)
 
 
 def _stopped_by_guest(vm_state, power_state):
@@ -229,11 +231,11 @@ class ComputeManager(actions.ServerActionsMixin):
         power_states = self.driver.get_power_states()
         idle = []
         for inst in instances:
-            if inst['vm_state'] == states.BUILDING:
-                self._fail_interrupted_build(ctx, inst)
-            elif inst.get('task_state') == states.DELETING:
+            if inst.get('task_state') == states.DELETING:
                 # The delete cast may have died with the previous agent.
                 self.terminate_instance(ctx, inst)
+            elif inst['vm_state'] == states.BUILDING:
+                self._recover_interrupted_build(ctx, inst, power_states)
             else:
                 idle.append(inst)
         self._sync_power_states(ctx, idle, power_states)
@@ -248,16 +250,41 @@ class ComputeManager(actions.ServerActionsMixin):
         """Guests of instances deleted or moved away (``reaper.py``)."""
         self.reaper.run(ctx)
 
-    def _fail_interrupted_build(self, ctx, instance):
+    def _recover_interrupted_build(self, ctx, instance, power_states):
+        """A build this agent had not finished when it stopped. Finish
+        rather than fail: a guest that was spawning and runs is recorded
+        ACTIVE; otherwise what was made is removed and the conductor
+        reschedules the instance to another host (the scheduler picks it:
+        the alternates died with the build message)."""
         uuid = instance['uuid']
-        LOG.warning('instance %s was building when the agent stopped; '
-                    'setting it to ERROR', uuid)
         with self.locks.hold(uuid):
+            if (instance.get('task_state') in _SPAWNING and
+                    power_states.get(uuid) == states.RUNNING):
+                try:
+                    self.conductor.instance_update(
+                        ctx, uuid, {'vm_state': states.ACTIVE,
+                                    'power_state': states.RUNNING,
+                                    'task_state': None,
+                                    'launched_at': build.utcnow_iso()},
+                        expected_task_state=states.SPAWNING,
+                        expected_host=self.conf.host)
+                    LOG.info('instance %s was spawned when the agent '
+                             'stopped and its guest runs: ACTIVE', uuid)
+                    return
+                except (exception.InstanceNotFound,
+                        exception.UnexpectedTaskState):
+                    LOG.info('instance %s changed meanwhile', uuid)
+                    return
+            LOG.warning('instance %s was building when the agent stopped '
+                        '(task_state %s); rescheduling it', uuid,
+                        instance.get('task_state'))
             try:
                 self.driver.destroy(instance)   # a half-made guest, if any
             except Exception:  # noqa: BLE001
                 LOG.exception('cannot clean up instance %s', uuid)
-            self._set_error(ctx, uuid, INTERRUPTED_BUILD)
+            self.conductor.build_instances(
+                ctx, instance, None, host_list=None,
+                failed_host=self.conf.host, reason=INTERRUPTED_BUILD)
 
     def _set_error(self, ctx, uuid, message, details=None):
         try:

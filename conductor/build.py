@@ -3,8 +3,18 @@ agents, and reschedule a failed build to its next alternate host.
 
 Functions take the scheduler and compute RPC clients as arguments (the
 manager passes its own), so the workflow runs without a message bus in
-tests. Every path ends with the instance handed to a compute agent or in
-ERROR with a fault, and no allocation left behind for it otherwise.
+tests. Every path ends with the instance handed to a compute agent, in
+ERROR with a fault, or -- when the failure is one that may pass (the
+scheduler did not answer in time, the bus refused the cast) -- waiting
+for a host again, where the conductor's recovery pass (recovery.py) takes
+it up after ``[conductor] build_recovery_grace``. No allocation is left
+behind for an instance that is not handed to a host.
+
+Each hand-over is a compare-and-swap on the instance row
+(``common/db/recovery.py``): a conductor builds only instances whose
+scheduling lease it took, and moves an instance to a host only while it
+has none; a reschedule first takes the instance off the failed host. So
+two conductors, or a late message and a recovery, never both act.
 """
 
 from oslo_log import log as logging
@@ -12,7 +22,9 @@ from oslo_log import log as logging
 from novalite.common.db import instances as instances_db
 from novalite.common.db import networks as networks_db
 from novalite.common.db import placement
+from novalite.common.db import recovery as recovery_db
 from novalite.common import exception
+from novalite.common import rpc
 from novalite.common import states
 
 LOG = logging.getLogger(__name__)
@@ -23,6 +35,8 @@ FAULT_CODE = 500
 # A reschedule may overwrite any build-time task state, never 'deleting'.
 _BUILD_TASK_STATES = [None, states.SCHEDULING, states.NETWORKING,
                       states.BLOCK_DEVICE_MAPPING, states.SPAWNING]
+# Failures that may pass: the instance waits for the recovery pass.
+_TRANSIENT = (rpc.MessagingTimeout, TimeoutError, ConnectionError)
 MAX_RETRIES_MSG = ('Exceeded maximum number of retries. Exhausted all hosts '
                    'available for retrying build failures for instance '
                    '%(instance_uuid)s.')
@@ -52,11 +66,33 @@ def set_error(ctx, instance_uuid, message, details=None, host=None,
 
 def schedule_and_build_instances(ctx, scheduler, compute, instance_uuids,
                                  request_spec, admin_password=None,
-                                 requested_networks=None):
+                                 requested_networks=None, grace=180):
     """Pick hosts for the instances and cast their builds.
 
-    ``requested_networks`` is not used: each instance's own ports are read
-    from the database (the API allocated them per instance).
+    Only the instances whose scheduling lease this conductor takes are
+    built (``recovery_db.claim_for_scheduling``): one another conductor
+    (or the recovery pass) took within ``grace`` seconds, or one deleted
+    or already placed, is skipped. ``requested_networks`` is not used:
+    each instance's own ports are read from the database (the API
+    allocated them per instance).
+    """
+    claimed = recovery_db.claim_for_scheduling(ctx, instance_uuids, grace)
+    skipped = [u for u in instance_uuids if u not in claimed]
+    if skipped:
+        LOG.info('Not scheduling %s: deleted, placed or taken by another '
+                 'conductor meanwhile', skipped)
+    if claimed:
+        schedule_claimed(ctx, scheduler, compute, claimed,
+                         dict(request_spec, instance_uuids=claimed,
+                              num_instances=len(claimed)),
+                         admin_password=admin_password)
+
+
+def schedule_claimed(ctx, scheduler, compute, instance_uuids, request_spec,
+                     admin_password=None):
+    """Schedule and cast instances whose scheduling lease the caller holds.
+
+    :returns: the uuids handed to a compute host.
     """
     for uuid in instance_uuids:
         instances_db.action_event_start(ctx, uuid, ctx.request_id,
@@ -64,9 +100,19 @@ def schedule_and_build_instances(ctx, scheduler, compute, instance_uuids,
     try:
         selections = scheduler.select_destinations(
             ctx, request_spec, instance_uuids, return_alternates=True)
+    except _TRANSIENT as exc:
+        # The scheduler died or is slow: it may come back, so do not fail
+        # the build. The lease taken runs out and recovery retries it
+        # (bounded by [compute] instance_build_timeout). A claim the
+        # scheduler made meanwhile is replaced or freed then.
+        LOG.warning('Scheduling %s failed (%s); the recovery pass will '
+                    'retry', instance_uuids, _message(exc))
+        for uuid in instance_uuids:
+            instances_db.action_event_finish(ctx, uuid, ctx.request_id,
+                                             SCHEDULE_EVENT, 'Error',
+                                             traceback=_message(exc))
+        return []
     except Exception as exc:  # noqa: BLE001 -- every failure ends in ERROR
-        # NoValidHost is the usual one; a scheduler timeout must not leave
-        # the instances in BUILD either.
         if not isinstance(exc, exception.NoValidHost):
             LOG.exception('Scheduling %s failed', instance_uuids)
         message = _message(exc)
@@ -76,40 +122,66 @@ def schedule_and_build_instances(ctx, scheduler, compute, instance_uuids,
             instances_db.action_event_finish(ctx, uuid, ctx.request_id,
                                              SCHEDULE_EVENT, 'Error',
                                              traceback=message)
-        return
+        return []
     ports = networks_db.get_ports_by_instances(ctx, instance_uuids)
+    built = []
     for uuid, host_list in zip(instance_uuids, selections):
-        try:
-            _build_one(ctx, compute, uuid, host_list, request_spec,
-                       admin_password, ports.get(uuid, []))
-        except Exception as exc:  # noqa: BLE001 -- never stuck in BUILD
-            # e.g. the bus is down for the cast: nobody builds it.
-            LOG.exception('Handing %s to a compute host failed', uuid)
-            placement.free(ctx, uuid)
-            set_error(ctx, uuid, _message(exc),
-                      expected_task_state=states.SCHEDULING)
+        if _build_one(ctx, compute, uuid, host_list, request_spec,
+                      admin_password, ports.get(uuid, [])):
+            built.append(uuid)
+    return built
 
 
 def _build_one(ctx, compute, uuid, host_list, request_spec, admin_password,
                ports):
+    """Move the instance onto the chosen host (only while it has none)
+    and cast its build; True when cast."""
     chosen, alternates = host_list[0], host_list[1:]
     try:
-        instance = instances_db.update(
+        instance = recovery_db.guarded_update(
             ctx, uuid, {'host': chosen['service_host'],
                         'node': chosen['nodename']},
-            expected_task_state=states.SCHEDULING)
+            {'task_state': states.SCHEDULING, 'host': None,
+             'vm_state': states.BUILDING})
     except (exception.InstanceNotFound, exception.UnexpectedTaskState) as exc:
         # Deleted while we scheduled: drop the claim, build nothing.
         LOG.info('Instance %s went away during scheduling (%s)',
                  uuid, _message(exc))
         placement.free(ctx, uuid)
-        return
+        return False
     instances_db.action_event_finish(ctx, uuid, ctx.request_id,
                                      SCHEDULE_EVENT, 'Success')
-    compute.build_and_run_instance(
-        ctx, chosen['service_host'], instance, request_spec,
-        host_list=alternates, admin_password=admin_password,
-        requested_networks=ports, node=chosen['nodename'])
+    try:
+        compute.build_and_run_instance(
+            ctx, chosen['service_host'], instance, request_spec,
+            host_list=alternates, admin_password=admin_password,
+            requested_networks=ports, node=chosen['nodename'])
+    except Exception as exc:  # noqa: BLE001 -- never stuck in BUILD
+        # The bus refused the cast: nobody builds it. Take it back off the
+        # host and let recovery schedule it again.
+        LOG.exception('Handing %s to %s failed', uuid,
+                      chosen['service_host'])
+        unassign(ctx, uuid, chosen['service_host'], [states.SCHEDULING])
+        return False
+    return True
+
+
+def unassign(ctx, uuid, host, task_states):
+    """Take a building instance off ``host`` (back to waiting for a host,
+    task_state scheduling, a fresh lease) and drop its claim; False when
+    the instance is gone or no longer on that host in those states."""
+    try:
+        recovery_db.guarded_update(
+            ctx, uuid, {'host': None, 'node': None,
+                        'task_state': states.SCHEDULING},
+            {'host': host, 'task_state': task_states,
+             'vm_state': states.BUILDING})
+    except (exception.InstanceNotFound, exception.UnexpectedTaskState) as exc:
+        LOG.info('Instance %s is no longer building on %s (%s)', uuid, host,
+                 _message(exc))
+        return False
+    placement.free(ctx, uuid)
+    return True
 
 
 def claim_on_node(ctx, consumer_uuid, node_uuid, resources, retries):
@@ -135,31 +207,45 @@ def claim_on_node(ctx, consumer_uuid, node_uuid, resources, retries):
 
 
 def reschedule(ctx, compute, instance, request_spec, host_list,
-               failed_host, reason, claim_retries=3):
-    """A build failed on ``failed_host``: move the instance to the first
-    alternate in ``host_list`` that still has room, or put it in ERROR.
+               failed_host, reason, claim_retries=3, scheduler=None):
+    """A build failed on ``failed_host``: take the instance off it, then
+    move it to the first alternate in ``host_list`` that still has room,
+    or put it in ERROR.
+
+    ``host_list`` None (a build interrupted by an agent restart, or found
+    by recovery on a host that went down: its alternates are lost) asks
+    ``scheduler`` for a new host instead, ``failed_host`` excluded.
+    ``request_spec`` None is read from the database.
 
     :returns: the selection it went to, or None.
     """
+    uuid = instance['uuid']
+    if not unassign(ctx, uuid, failed_host, _BUILD_TASK_STATES):
+        # Deleted, or moved already by another reschedule or recovery.
+        return None
     try:
-        return _reschedule(ctx, compute, instance, request_spec, host_list,
-                           failed_host, reason, claim_retries)
+        return _reschedule(ctx, compute, scheduler, instance, request_spec,
+                           host_list, failed_host, reason, claim_retries)
     except Exception as exc:  # noqa: BLE001 -- never stuck in BUILD
-        LOG.exception('Rescheduling %s failed', instance['uuid'])
-        placement.free(ctx, instance['uuid'])
-        set_error(ctx, instance['uuid'], _message(exc),
+        LOG.exception('Rescheduling %s failed', uuid)
+        placement.free(ctx, uuid)
+        set_error(ctx, uuid, _message(exc),
                   details='Last exception: %s' % reason, host=failed_host,
                   expected_task_state=_BUILD_TASK_STATES)
         return None
 
 
-def _reschedule(ctx, compute, instance, request_spec, host_list,
+def _reschedule(ctx, compute, scheduler, instance, request_spec, host_list,
                 failed_host, reason, claim_retries):
     uuid = instance['uuid']
     LOG.info('Rescheduling %s away from %s: %s', uuid, failed_host, reason)
     instances_db.action_event_start(ctx, uuid, ctx.request_id,
                                     RESCHEDULE_EVENT, host=failed_host)
-    placement.free(ctx, uuid)
+    if request_spec is None:
+        request_spec = instances_db.request_spec_get(ctx, uuid)
+    if host_list is None and scheduler is not None:
+        return _reschedule_anywhere(ctx, compute, scheduler, uuid,
+                                    request_spec, failed_host, reason)
     flavor = instance.get('flavor') or (request_spec or {}).get('flavor')
     resources = placement.resources_from_flavor(flavor)
     remaining = [sel for sel in (host_list or [])
@@ -170,11 +256,11 @@ def _reschedule(ctx, compute, instance, request_spec, host_list,
                              claim_retries):
             continue
         try:
-            updated = instances_db.update(
+            updated = recovery_db.guarded_update(
                 ctx, uuid, {'host': sel['service_host'],
-                            'node': sel['nodename'],
-                            'task_state': states.SCHEDULING},
-                expected_task_state=_BUILD_TASK_STATES)
+                            'node': sel['nodename']},
+                {'host': None, 'task_state': states.SCHEDULING,
+                 'vm_state': states.BUILDING})
         except (exception.InstanceNotFound,
                 exception.UnexpectedTaskState) as exc:
             LOG.info('Instance %s went away during rescheduling (%s)',
@@ -184,10 +270,16 @@ def _reschedule(ctx, compute, instance, request_spec, host_list,
         instances_db.action_event_finish(ctx, uuid, ctx.request_id,
                                          RESCHEDULE_EVENT, 'Success')
         ports = networks_db.get_instance_ports(ctx, uuid)
-        compute.build_and_run_instance(
-            ctx, sel['service_host'], updated, request_spec,
-            host_list=remaining, requested_networks=ports,
-            node=sel['nodename'])
+        try:
+            compute.build_and_run_instance(
+                ctx, sel['service_host'], updated, request_spec,
+                host_list=remaining, requested_networks=ports,
+                node=sel['nodename'])
+        except Exception:  # noqa: BLE001 -- recovery retries it
+            LOG.exception('Handing %s to %s failed', uuid,
+                          sel['service_host'])
+            unassign(ctx, uuid, sel['service_host'], [states.SCHEDULING])
+            return None
         return sel
     message = MAX_RETRIES_MSG % {'instance_uuid': uuid}
     set_error(ctx, uuid, message, details='Last exception: %s' % reason,
@@ -196,3 +288,20 @@ def _reschedule(ctx, compute, instance, request_spec, host_list,
                                      RESCHEDULE_EVENT, 'Error',
                                      traceback=reason)
     return None
+
+
+def _reschedule_anywhere(ctx, compute, scheduler, uuid, request_spec,
+                         failed_host, reason):
+    """Ask the scheduler for a new host, ``failed_host`` excluded."""
+    ignore = sorted(set(request_spec.get('ignore_hosts') or ())
+                    | {failed_host})
+    spec = dict(request_spec, ignore_hosts=ignore, instance_uuids=[uuid],
+                num_instances=1)
+    instances_db.action_event_finish(ctx, uuid, ctx.request_id,
+                                     RESCHEDULE_EVENT, 'Success')
+    # The instance is ours (unassign renewed its lease): schedule it.
+    built = schedule_claimed(ctx, scheduler, compute, [uuid], spec)
+    if not built:
+        return None
+    inst = instances_db.get(ctx, uuid)
+    return {'service_host': inst['host'], 'nodename': inst['node']}

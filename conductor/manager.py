@@ -1,13 +1,16 @@
-"""Conductor service: build orchestration (conductor/build.py) and the
-compute agents' only path to the database."""
+"""Conductor service: build orchestration (conductor/build.py), the
+periodic recovery of lost or unfinished work (conductor/recovery.py) and
+the compute agents' only path to the database."""
 
 from novalite.common.db import instances as instances_db
 from novalite.common.db import placement
+from novalite.common.db import recovery as recovery_db
 from novalite.common.db import services as services_db
 from novalite.common import exception
 from novalite.common import rpc
 from novalite.compute import rpcapi as compute_rpcapi
 from novalite.conductor import build
+from novalite.conductor import recovery
 from novalite.conductor import rpcapi
 from novalite.scheduler import rpcapi as scheduler_rpcapi
 
@@ -31,6 +34,14 @@ class ConductorManager:
                                  or scheduler_rpcapi.SchedulerAPI(conf))
         self.compute_client = (compute_client
                                or compute_rpcapi.ComputeAPI(conf))
+        self.recovery = recovery.Recovery(conf, self.scheduler_client,
+                                          self.compute_client)
+
+    def periodic_tasks(self):
+        """The recovery pass every ``[conductor] build_recovery_interval``
+        seconds (none when 0)."""
+        interval = self.conf.conductor.build_recovery_interval
+        return [(interval, self.recovery.run)] if interval > 0 else []
 
     # -- build orchestration (casts) -----------------------------------------
     @rpc.expose
@@ -40,21 +51,32 @@ class ConductorManager:
         build.schedule_and_build_instances(
             ctxt, self.scheduler_client, self.compute_client,
             instance_uuids, request_spec, admin_password=admin_password,
-            requested_networks=requested_networks)
+            requested_networks=requested_networks,
+            grace=self.conf.conductor.build_recovery_grace)
 
     @rpc.expose
     def build_instances(self, ctxt, instance, request_spec, host_list,
                         failed_host, reason):
         build.reschedule(ctxt, self.compute_client, instance, request_spec,
                          host_list, failed_host, reason,
-                         claim_retries=self.conf.scheduler.claim_retries)
+                         claim_retries=self.conf.scheduler.claim_retries,
+                         scheduler=self.scheduler_client)
 
     # -- database proxy for compute agents (calls) ---------------------------
     @rpc.expose
     @rpc.expected_exceptions(*_EXPECTED)
     def instance_update(self, ctxt, instance_uuid, updates,
-                        expected_task_state=_UNSET, fault=None):
+                        expected_task_state=_UNSET, fault=None,
+                        expected_host=_UNSET):
         """:raises: InstanceNotFound, UnexpectedTaskState"""
+        if expected_host is not _UNSET:
+            # One UPDATE ... WHERE: a compare-and-swap on task state and
+            # host (1.4), e.g. a late build message of a moved instance.
+            expected = {'host': expected_host}
+            if expected_task_state is not _UNSET:
+                expected['task_state'] = expected_task_state
+            return recovery_db.guarded_update(ctxt, instance_uuid, updates,
+                                              expected, fault=fault)
         expected = (None if expected_task_state is _UNSET
                     else expected_task_state)
         return instances_db.update(ctxt, instance_uuid, updates,

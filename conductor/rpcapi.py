@@ -16,12 +16,18 @@ Version history:
           domains belong to deleted instances or to other hosts). Removed
           instance_fault_create: no client ever called it (faults ride on
           instance_update since 1.2), so no caller can break.
+    1.4 - instance_update takes ``expected_host``: the update is one
+          compare-and-swap on host and task state (a compute agent's
+          build steps; a late build message of an instance moved to
+          another host changes nothing). build_instances accepts
+          ``request_spec`` None (read from the database) and
+          ``host_list`` None (ask the scheduler for a new host).
 """
 
 from novalite.common import rpc
 
 TOPIC = 'novalite-conductor'
-RPC_API_VERSION = '1.3'
+RPC_API_VERSION = '1.4'
 
 
 class ConductorAPI:
@@ -55,29 +61,48 @@ class ConductorAPI:
                         failed_host, reason):
         """Reschedule a failed build to the next alternate in ``host_list``.
 
+        The instance is first taken off ``failed_host`` (compare-and-swap);
+        if it is no longer building there, nothing happens.
+
         :param instance: the instance dict as the compute agent saw it.
-        :param host_list: remaining selections (dicts), best first.
+        :param request_spec: the request spec, or None to use the stored
+            one (1.4).
+        :param host_list: remaining selections (dicts), best first; None
+            to ask the scheduler for a new host, ``failed_host`` excluded
+            (1.4: a build interrupted by an agent restart, whose
+            alternates are lost).
         :param failed_host: host whose build failed (its claim is dropped).
         :param reason: why it failed, recorded in the fault if none is left.
         """
-        self._cctxt().cast(ctxt, 'build_instances', instance=instance,
-                           request_spec=request_spec, host_list=host_list,
-                           failed_host=failed_host, reason=reason)
+        version = ('1.4' if request_spec is None or host_list is None
+                   else '1.0')
+        self.client.prepare(version=version).cast(
+            ctxt, 'build_instances', instance=instance,
+            request_spec=request_spec, host_list=host_list,
+            failed_host=failed_host, reason=reason)
 
     # -- database proxy for compute agents (calls) ------------------------
     def instance_update(self, ctxt, instance_uuid, updates,
-                        expected_task_state=None, fault=None):
+                        expected_task_state=None, fault=None,
+                        expected_host=None):
         """Update an instance and return it as a dict.
 
         :param expected_task_state: a task state or list of them; when given
             and the row's task_state differs, nothing is written.
         :param fault: dict (code, message, details, host) recorded with the
             update, so a server is never seen in ERROR without its fault.
+        :param expected_host: when given, nothing is written unless the
+            instance is still on this host (1.4; one UPDATE ... WHERE on
+            host and task state).
         :raises: InstanceNotFound, UnexpectedTaskState
         """
         kw = dict(instance_uuid=instance_uuid, updates=updates)
         if expected_task_state is not None:
             kw['expected_task_state'] = expected_task_state
+        if expected_host is not None:
+            return self.client.prepare(version='1.4').call(
+                ctxt, 'instance_update', fault=fault,
+                expected_host=expected_host, **kw)
         if fault is None:
             return self._cctxt().call(ctxt, 'instance_update', **kw)
         return self.client.prepare(version='1.2').call(

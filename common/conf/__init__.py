@@ -6,13 +6,15 @@ from oslo_config import cfg
 
 from novalite.common.conf import api
 from novalite.common.conf import compute
+from novalite.common.conf import conductor
 from novalite.common.conf import default
 from novalite.common.conf import image
 from novalite.common.conf import libvirt
 from novalite.common.conf import quota
 from novalite.common.conf import scheduler
 
-MODULES = (default, api, compute, image, libvirt, quota, scheduler)
+MODULES = (default, api, compute, conductor, image, libvirt, quota,
+           scheduler)
 
 CONF = cfg.CONF
 

@@ -59,13 +59,18 @@ class ConductorDouble:
         return self.instances[uuid]
 
     def instance_update(self, ctxt, instance_uuid, updates,
-                        expected_task_state=None, fault=None):
+                        expected_task_state=None, fault=None,
+                        expected_host=None):
         self._record('instance_update', instance_uuid=instance_uuid,
                      updates=dict(updates),
-                     expected_task_state=expected_task_state, fault=fault)
+                     expected_task_state=expected_task_state, fault=fault,
+                     expected_host=expected_host)
         if self.before_update:
             self.before_update(self, instance_uuid, updates)
         inst = self._get(instance_uuid)
+        if expected_host is not None and inst['host'] != expected_host:
+            raise exception.UnexpectedTaskState(
+                expected={'host': expected_host}, actual=inst['host'])
         if expected_task_state is not None:
             expected = (expected_task_state
                         if isinstance(expected_task_state, (list, tuple))

@@ -115,19 +115,43 @@ def test_init_host_reports_libvirt_resources(libvirt_conf, driver, ctx):
                         'ram_allocation_ratio', 'disk_allocation_ratio'}
 
 
-def test_init_host_errors_interrupted_builds(libvirt_conf, driver, ctx):
-    stuck = fakes.make_instance(id=31, task_state=states.SPAWNING)
+def test_init_host_reschedules_builds_whose_guest_never_started(
+        libvirt_conf, driver, ctx):
+    """Finish rather than fail: a build interrupted before its guest ran
+    goes back to the conductor to be scheduled elsewhere (its alternates
+    died with the message, so host_list None), not to ERROR."""
+    early = fakes.make_instance(id=31, task_state=states.NETWORKING)
+    halfway = fakes.make_instance(id=38, task_state=states.SPAWNING)
     other_host = fakes.make_instance(id=32, host='elsewhere')
-    conductor = fakes.ConductorDouble(stuck, other_host)
-    driver.spawn(stuck, None, [])          # half-made guest of the dead agent
+    conductor = fakes.ConductorDouble(early, halfway, other_host)
+    driver.spawn(halfway, None, [])        # half-made guest of the dead agent
+    driver.host.lookup(halfway['uuid']).destroy()     # defined, not running
     _manager(libvirt_conf, driver, conductor).init_host()
-    row = conductor.instances[stuck['uuid']]
-    assert (row['vm_state'], row['task_state']) == (states.ERROR, None)
-    (fault,) = conductor.faults
-    assert fault['message'] == compute_manager.INTERRUPTED_BUILD
+    calls = conductor.called('build_instances')
+    assert sorted(c['instance']['uuid'] for c in calls) == sorted(
+        [early['uuid'], halfway['uuid']])
+    for call in calls:
+        assert call['host_list'] is None and call['request_spec'] is None
+        assert call['failed_host'] == 'unit-host'
+        assert call['reason'] == compute_manager.INTERRUPTED_BUILD
+    assert conductor.faults == []
     assert fakes.domains(driver) == {}
     assert conductor.instances[other_host['uuid']]['vm_state'] == \
         states.BUILDING
+
+
+def test_init_host_finishes_a_spawned_build_whose_guest_runs(
+        libvirt_conf, driver, ctx):
+    inst = fakes.make_instance(id=39, task_state=states.SPAWNING)
+    conductor = fakes.ConductorDouble(inst)
+    driver.spawn(inst, None, [])
+    _manager(libvirt_conf, driver, conductor).init_host()
+    row = conductor.instances[inst['uuid']]
+    assert (row['vm_state'], row['task_state'], row['power_state']) == (
+        states.ACTIVE, None, states.RUNNING)
+    assert row['launched_at']
+    assert conductor.called('build_instances') == []
+    assert inst['uuid'] in fakes.domains(driver)['instance-00000027'][0]
 
 
 def test_init_host_syncs_vanished_domains_and_spares_strangers(
@@ -170,7 +194,7 @@ def test_init_host_waits_for_the_conductor(libvirt_conf, driver):
     mgr.init_host()
     assert len(conductor.called('compute_node_update')) == 3
     assert slept == [0.2, 0.4]
-    assert len(conductor.faults) == 1
+    assert len(conductor.called('build_instances')) == 1
 
 
 def test_conductor_away_too_long_defers_the_instance_check(
@@ -185,7 +209,8 @@ def test_conductor_away_too_long_defers_the_instance_check(
     periodic = dict((task.__name__, task) for _i, task in
                     mgr.periodic_tasks())
     periodic['_update_available_resource'](ctx)
-    assert conductor.instances[stuck['uuid']]['vm_state'] == states.ERROR
+    assert [c['instance']['uuid'] for c in
+            conductor.called('build_instances')] == [stuck['uuid']]
     periodic['_update_available_resource'](ctx)
     assert len(conductor.called('instance_get_all_by_host')) == 1
 

@@ -111,14 +111,46 @@ def test_no_valid_host_sets_error_with_fault(db, ctx, compute):
         assert _events(ctx, uuid) == [(build.SCHEDULE_EVENT, 'Error')]
 
 
-def test_scheduler_failure_does_not_leave_instances_building(db, ctx,
-                                                             compute):
+def test_scheduler_timeout_leaves_instance_for_recovery(db, ctx, compute):
+    # Finish rather than fail: the scheduler may come back, and the
+    # recovery pass schedules it again once its lease runs out.
     uuids, spec = _boot(ctx, 1)
     build.schedule_and_build_instances(ctx, TimingOutScheduler(), compute,
                                        uuids, spec)
     inst = instances_db.get(ctx, uuids[0])
+    assert (inst['vm_state'], inst['task_state'], inst['host']) == (
+        states.BUILDING, states.SCHEDULING, None)
+    assert inst['updated_at'] is not None     # the lease it took
+    assert _faults(ctx, uuids[0]) is None
+    assert _events(ctx, uuids[0]) == [(build.SCHEDULE_EVENT, 'Error')]
+
+
+def test_scheduler_error_sets_error_with_fault(db, ctx, compute):
+    class BrokenScheduler:
+        def select_destinations(self, *args, **kwargs):
+            raise RuntimeError('scheduler bug')
+
+    uuids, spec = _boot(ctx, 1)
+    build.schedule_and_build_instances(ctx, BrokenScheduler(), compute,
+                                       uuids, spec)
+    inst = instances_db.get(ctx, uuids[0])
     assert inst['vm_state'] == states.ERROR
-    assert 'Timed out' in _faults(ctx, uuids[0])['message']
+    assert 'scheduler bug' in _faults(ctx, uuids[0])['message']
+
+
+def test_instance_leased_by_another_conductor_is_not_scheduled(db, ctx,
+                                                               compute):
+    """A second schedule_and_build_instances for the same instance (a
+    duplicate message, or recovery racing a slow first conductor) within
+    the lease builds nothing."""
+    fakes.add_compute(ctx, 'h1')
+    uuids, spec = _boot(ctx, 1)
+    build.schedule_and_build_instances(ctx, TimingOutScheduler(), compute,
+                                       uuids, spec)
+    build.schedule_and_build_instances(ctx, LocalScheduler(db), compute,
+                                       uuids, spec, grace=60)
+    assert compute.builds == []
+    assert placement.get_allocation(ctx, uuids[0]) is None
 
 
 def test_instance_deleted_while_scheduling_frees_its_claim(db, ctx, compute):
@@ -224,7 +256,7 @@ def test_reschedule_of_deleted_instance_leaves_no_claim(db, ctx, compute):
         instances_db.get(ctx, uuid)
 
 
-def test_failed_cast_puts_instance_in_error_and_frees_claim(db, ctx):
+def test_failed_cast_takes_instance_back_and_frees_claim(db, ctx):
     class BrokenCompute:
         def build_and_run_instance(self, *args, **kwargs):
             raise ConnectionError('broker unreachable')
@@ -234,6 +266,7 @@ def test_failed_cast_puts_instance_in_error_and_frees_claim(db, ctx):
     build.schedule_and_build_instances(ctx, LocalScheduler(db),
                                        BrokenCompute(), uuids, spec)
     inst = instances_db.get(ctx, uuids[0])
-    assert inst['vm_state'] == states.ERROR
-    assert 'broker unreachable' in _faults(ctx, uuids[0])['message']
+    # Waiting for a host again: the recovery pass schedules it later.
+    assert (inst['vm_state'], inst['task_state'], inst['host']) == (
+        states.BUILDING, states.SCHEDULING, None)
     assert placement.get_allocation(ctx, uuids[0]) is None
