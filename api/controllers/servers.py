@@ -10,6 +10,7 @@ from novalite.api import faults
 from novalite.api import name_filter
 from novalite.api import policy
 from novalite.api import request_env
+from novalite.api.controllers import instance_actions
 from novalite.api.controllers import server_actions
 from novalite.api.controllers import server_metadata
 from novalite.api.controllers import server_tags
@@ -63,6 +64,9 @@ class ServerController:
         self.tags = server_tags.ServerTagsController(parent.conf, server_id)
         self.metadata = server_metadata.ServerMetadataController(
             parent.conf, server_id)
+        pecan.route(self, 'os-instance-actions',
+                    instance_actions.InstanceActionsController(
+                        parent.conf, server_id))
 
     def _get(self, ctx, rule):
         """The server, once ``os_compute_api:servers:<rule>`` allows it."""

@@ -7,6 +7,7 @@ import itertools
 from novalite.api.policies import base
 from novalite.api.policies import flavors
 from novalite.api.policies import images
+from novalite.api.policies import instance_actions
 from novalite.api.policies import networks
 from novalite.api.policies import server_metadata
 from novalite.api.policies import servers
@@ -16,4 +17,4 @@ def list_rules():
     return list(itertools.chain(
         base.list_rules(), servers.list_rules(), flavors.list_rules(),
         networks.list_rules(), images.list_rules(),
-        server_metadata.list_rules()))
+        server_metadata.list_rules(), instance_actions.list_rules()))

@@ -566,3 +566,34 @@ def metadata_delete(ctx, instance_uuid, key, check=None):
         row.metadata_ = current
         s.flush()
         return True
+
+
+# -- os-instance-actions ------------------------------------------------------
+
+def actions_with_events(ctx, instance_uuid):
+    """The instance's actions, newest first (start_time, then id), each
+    with its ``events`` (newest first) and ``updated_at`` (the latest of
+    its start and its events' start and finish times), in two queries."""
+    with session.reader(ctx) as s:
+        actions = [r.as_dict() for r in s.execute(
+            select(models.InstanceAction).filter_by(
+                instance_uuid=instance_uuid).order_by(
+                models.InstanceAction.start_time.desc(),
+                models.InstanceAction.id.desc())).scalars()]
+        by_id = {a['id']: dict(a, events=[]) for a in actions}
+        if by_id:
+            rows = s.execute(select(models.InstanceActionEvent).where(
+                models.InstanceActionEvent.action_id.in_(list(by_id)))
+                .order_by(models.InstanceActionEvent.start_time.desc(),
+                          models.InstanceActionEvent.id.desc())).scalars()
+            for row in rows:
+                by_id[row.action_id]['events'].append(row.as_dict())
+    result = []
+    for action in actions:
+        full = by_id[action['id']]
+        times = [full['start_time']] + [
+            t for e in full['events']
+            for t in (e['start_time'], e['finish_time']) if t]
+        full['updated_at'] = max(times)
+        result.append(full)
+    return result

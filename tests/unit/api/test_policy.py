@@ -106,6 +106,10 @@ EXPECTED.update({
     'os_compute_api:server-metadata:update_all': MEMBER,
     'os_compute_api:server-metadata:update': MEMBER,
     'os_compute_api:server-metadata:delete': MEMBER,
+    'os_compute_api:os-instance-actions:list': READER,
+    'os_compute_api:os-instance-actions:show': READER,
+    'os_compute_api:os-instance-actions:events': ADMIN,
+    'os_compute_api:os-instance-actions:events:details': ADMIN,
 })
 
 
