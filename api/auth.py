@@ -12,6 +12,7 @@ Because noauth2 believes any token, ``check_deployment`` refuses to serve
 it on an address other hosts can reach unless the operator says so."""
 
 import ipaddress
+import re
 import socket
 
 from oslo_log import log as logging
@@ -19,6 +20,15 @@ from oslo_log import log as logging
 from novalite.common import context as nl_context
 
 LOG = logging.getLogger(__name__)
+# oslo.middleware's format for a caller's X-OpenStack-Request-ID; anything
+# else is dropped so that a header cannot inject text into the logs.
+_REQUEST_ID = re.compile(r'^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-'
+                         r'[0-9a-f]{4}-[0-9a-f]{12}$')
+
+
+def global_request_id(value):
+    """The caller's global request id if well formed, else None."""
+    return value if value and _REQUEST_ID.match(value) else None
 NO_TOKEN = ('', 'notused')
 
 
@@ -38,7 +48,10 @@ def context_from_request(req, conf):
         # Only the unauthenticated version documents get here.
         return nl_context.RequestContext(
             roles=[], is_admin=False,
-            global_request_id=values.get('global_request_id'))
+            global_request_id=global_request_id(
+                values.get('global_request_id')))
+    values['global_request_id'] = global_request_id(
+        values.get('global_request_id'))
     ctx = nl_context.RequestContext(is_admin=False, **values)
     ctx.is_admin = policy.check_is_admin(conf, ctx)
     return ctx
@@ -58,7 +71,8 @@ def context_from_headers(headers):
         roles.insert(0, 'admin')
     return nl_context.RequestContext(
         user_id=user_id, project_id=project_id, roles=roles,
-        global_request_id=headers.get('X-OpenStack-Request-ID'))
+        global_request_id=global_request_id(
+            headers.get('X-OpenStack-Request-ID')))
 
 
 def is_loopback(host):

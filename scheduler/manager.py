@@ -35,8 +35,13 @@ class SchedulerManager:
 
     def __init__(self, conf):
         self.conf = conf
-        self.filters = filters.get_filters(conf.scheduler.enabled_filters)
-        self.weighers = weighers.get_weighers(conf)
+        self.reset()
+
+    def reset(self):
+        """(Re)build filters and weighers from the config: called at start
+        and after SIGHUP reloads mutable options (common/service.py)."""
+        self.filters = filters.get_filters(self.conf.scheduler.enabled_filters)
+        self.weighers = weighers.get_weighers(self.conf)
 
     @rpc.expose
     @rpc.expected_exceptions(exception.NoValidHost)

@@ -68,3 +68,14 @@ def test_api_binary_exits_nonzero_on_insecure_listen(tmp_path):
         capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0
     assert 'Refusing to serve auth_strategy = noauth2' in proc.stderr
+
+
+@pytest.mark.parametrize('value, kept', [
+    ('req-6f1a8e0c-2b3d-4e5f-8a9b-0c1d2e3f4a5b', True),
+    ('req-6f1a8e0c-2b3d-4e5f-8a9b-0c1d2e3f4a5b\nFAKE LOG LINE', False),
+    ('anything', False), ('', False)])
+def test_global_request_id_must_be_well_formed(value, kept):
+    # Log injection: a header value goes into every log line of the boot.
+    ctx = auth.context_from_headers({'X-Auth-Token': 'alice:p1',
+                                     'X-OpenStack-Request-ID': value})
+    assert (ctx.global_request_id == value) is kept
