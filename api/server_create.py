@@ -16,6 +16,7 @@ from novalite.api import quota
 from novalite.api.schemas import common
 from novalite.common.db import flavors as flavors_db
 from novalite.common.db import instances as instances_db
+from novalite.common.db import keypairs as keypairs_db
 from novalite.common.db import networks as networks_db
 from novalite.common import exception
 from novalite.common import states
@@ -138,6 +139,18 @@ def _security_groups(ctx, requested):
     return list(dict.fromkeys(names))
 
 
+def _key_data(ctx, key_name):
+    """The public key of the caller's key pair ``key_name`` (None for
+    none); 400 "Invalid key_name provided." when the user has no such
+    key pair (Nova)."""
+    if key_name is None:
+        return None
+    try:
+        return keypairs_db.get(ctx, ctx.user_id, key_name)['public_key']
+    except keypairs_db.KeypairNotFound:
+        raise faults.bad_request('Invalid key_name provided.')
+
+
 def _authorize(conf, ctx, req):
     """Nova's create rules, on the caller's own project: ``create``,
     ``create:forced_host`` for an availability zone naming a host
@@ -178,8 +191,14 @@ def prepare(conf, ctx, body, version):
     flavor = _flavor(ctx, req['flavorRef'])
     image = _image(conf, ctx, req.get('imageRef'))
     check_flavor_fits_image(flavor, image)
+    key_data = _key_data(ctx, req.get('key_name'))
+    if req.get('metadata'):
+        quota.check_metadata_items(ctx, len(req['metadata']), conf)
     count = quota.allowed_count(conf, ctx, flavor, min_count, max_count)
     return {
+        'key_data': key_data,
+        'recheck': lambda created: quota.recheck_instances(conf, ctx,
+                                                           created),
         'req': req, 'count': count, 'flavor': flavor, 'image': image,
         'network_uuids': _network_uuids(ctx, req.get('networks'), version),
         'security_groups': _security_groups(ctx, req.get('security_groups')),
@@ -202,6 +221,7 @@ def _instance_values(ctx, plan, index, res_id):
         'flavor': flavor_snapshot(plan['flavor']),
         'availability_zone': plan['az'],
         'key_name': req.get('key_name'),
+        'key_data': plan.get('key_data'),
         'reservation_id': res_id,
         'launch_index': index,
         'config_drive': ('True' if common.to_bool(
@@ -255,6 +275,10 @@ def create(ctx, conductor, plan, body):
         raise faults.Fault(409, exc.message)
     except exception.NetworkNotFound as exc:  # deleted meanwhile
         raise faults.bad_request(exc.message)
+    if plan.get('recheck'):
+        # A concurrent boot may have taken the room meanwhile: 403, and
+        # the servers just written are deleted (nothing was cast yet).
+        plan['recheck'](created)
     uuids = spec['instance_uuids']
     password = plan['req'].get('adminPass') or generate_password()
     try:

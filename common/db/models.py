@@ -136,6 +136,7 @@ class Instance(TimestampMixin, Base):
     power_state: Mapped[int] = mapped_column(Integer, default=0)
     availability_zone: Mapped[str | None] = mapped_column(String(255))
     key_name: Mapped[str | None] = mapped_column(String(255))
+    key_data: Mapped[str | None] = mapped_column(Text)   # the public key
     reservation_id: Mapped[str | None] = mapped_column(String(255))
     launch_index: Mapped[int] = mapped_column(Integer, default=0)
     hostname: Mapped[str | None] = mapped_column(String(255))
@@ -265,3 +266,61 @@ class SecurityGroup(Base):
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(String(255))
     project_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class KeyPair(TimestampMixin, Base):
+    """A user's public key (``ssh`` or ``x509``), unique per user and name."""
+    __tablename__ = 'key_pairs'
+    __table_args__ = (UniqueConstraint('user_id', 'name',
+                                       name='uniq_key_pairs0user_id0name'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str | None] = mapped_column(String(255))
+    public_key: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(16), default='ssh')
+
+
+class Quota(TimestampMixin, Base):
+    """A project's limit for one resource (overrides the default class)."""
+    __tablename__ = 'quotas'
+    __table_args__ = (UniqueConstraint(
+        'project_id', 'resource', name='uniq_quotas0project_id0resource'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class ProjectUserQuota(TimestampMixin, Base):
+    """A user's limit for one resource within a project."""
+    __tablename__ = 'project_user_quotas'
+    __table_args__ = (UniqueConstraint(
+        'project_id', 'user_id', 'resource',
+        name='uniq_project_user_quotas0project_id0user_id0resource'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class QuotaClass(TimestampMixin, Base):
+    """A quota class's limit for one resource (``default``: everybody's)."""
+    __tablename__ = 'quota_classes'
+    __table_args__ = (UniqueConstraint(
+        'class_name', 'resource',
+        name='uniq_quota_classes0class_name0resource'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    class_name: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(255))
+    hard_limit: Mapped[int] = mapped_column(Integer)
+
+
+class QuotaGuard(Base):
+    """One row per project, bumped first in a quota recheck transaction:
+    rechecks of one project run one at a time (a row lock on MySQL and
+    PostgreSQL, the write lock on SQLite)."""
+    __tablename__ = 'quota_guards'
+    project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
