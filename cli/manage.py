@@ -8,6 +8,7 @@
     service list | service disable|enable|delete HOST BINARY
     network create NAME CIDR | network list | network create-default
     status          (schema, services, compute hosts, RabbitMQ)
+    audit [--fix]   (database against every host's guests and disks)
     bootstrap       (db sync, default flavors and network)
 
 Exit codes: 0 done / every check passed, 1 failed (a check, or the
@@ -117,6 +118,7 @@ def _load_commands():
     # Imported for their register() calls.
     from novalite.cli import manage_resources  # noqa: F401
     from novalite.cli import manage_status  # noqa: F401
+    from novalite.cli import manage_audit  # noqa: F401
 
 
 def main(argv=None, out=None):

@@ -10,8 +10,10 @@ callable over the bus, and each refuses an instance of another host
 """
 
 import contextlib
+import os
 import threading
 import traceback
+import uuid as uuidlib
 
 from oslo_log import log as logging
 
@@ -157,6 +159,48 @@ class ComputeManager(actions.ServerActionsMixin):
             the instance is assigned to another host.
         """
         return self.driver.get_diagnostics(instance)
+
+    @rpc.expose
+    def list_guests(self, ctxt):
+        """This host's guests as the hypervisor and the disk see them, for
+        ``novalite-manage audit`` (call, RPC 1.3).
+
+        :returns: dict with ``host``; ``domains``: {uuid: {"name",
+            "power_state", "novalite": bool (defined by novalite)}};
+            ``instances_path``; ``instance_dirs``: sorted uuids of the
+            instance directories there (agents sharing one instances_path
+            list the same ones).
+        """
+        ours, others = self.driver.list_instance_domains()
+        power = self.driver.get_power_states()
+        domains = {}
+        for uuid in sorted(ours | others):
+            domains[uuid] = {'novalite': uuid in ours,
+                             'power_state': power.get(uuid, states.NOSTATE)}
+        path = self.driver.instances_path
+        dirs = []
+        if os.path.isdir(path):
+            for name in os.listdir(path):
+                try:
+                    if str(uuidlib.UUID(name)) == name and os.path.isdir(
+                            os.path.join(path, name)):
+                        dirs.append(name)
+                except ValueError:
+                    continue    # _base, locks, anything not an instance
+        return {'host': self.conf.host, 'domains': domains,
+                'instances_path': os.path.realpath(path),
+                'instance_dirs': sorted(dirs)}
+
+    @rpc.expose
+    def reap_guests(self, ctxt, instance_uuids):
+        """Destroy the domains and files of these instances where the
+        conductor says they are deleted or on another host (call, RPC 1.3;
+        ``novalite-manage audit --fix``). Others are left alone.
+
+        :param instance_uuids: the uuids the audit found out of place.
+        :returns: {uuid: reason} of those removed.
+        """
+        return self.reaper.reap(ctxt, instance_uuids)
 
     # -- periodic tasks -------------------------------------------------------
     def _update_available_resource(self, ctx):

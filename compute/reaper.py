@@ -77,6 +77,34 @@ class Reaper:
             self._handle(uuid, reason)
         return found
 
+    def reap(self, ctx, instance_uuids):
+        """Destroy the domains and files of exactly these instances, each
+        only if the conductor says it is deleted or on another host (an
+        operator's ``novalite-manage audit --fix``, whatever
+        ``running_deleted_instance_action`` says). Unknown uuids and
+        instances this host owns are left alone.
+
+        :returns: {uuid: reason} of those destroyed.
+        """
+        known = {inst['uuid']: inst for inst in
+                 self.conductor.instance_get_by_uuids(
+                     ctx, sorted(instance_uuids), read_deleted='yes')}
+        done = {}
+        for uuid in sorted(known):
+            reason = why_not_ours(known[uuid], self.conf.host)
+            if reason is None:
+                continue
+            with self.locks.hold(uuid):
+                try:
+                    self.driver.destroy({'uuid': uuid})
+                except Exception:  # noqa: BLE001 -- report, do the others
+                    LOG.exception('cannot destroy guest %s', uuid)
+                    continue
+            LOG.warning('guest %s and its files removed on request: %s',
+                        uuid, reason)
+            done[uuid] = reason
+        return done
+
     def _handle(self, uuid, reason):
         if self.action != REAP:
             LOG.warning('domain %s still runs on this host but %s '

@@ -9,12 +9,14 @@ Version history:
           reboot_instance, pause_instance, unpause_instance,
           suspend_instance, resume_instance, rebuild_instance,
           get_console_output, snapshot_instance.
+    1.3 - Added list_guests and reap_guests (novalite-manage audit: each
+          host's domains and instance directories, and their repair).
 """
 
 from novalite.common import rpc
 
 TOPIC = 'novalite-compute'
-RPC_API_VERSION = '1.2'
+RPC_API_VERSION = '1.3'
 
 
 class ComputeAPI:
@@ -23,12 +25,15 @@ class ComputeAPI:
         self.conf = conf
         self._clients = {}
 
-    def _cctxt(self, host, version='1.0'):
+    def _cctxt(self, host, version='1.0', timeout=None):
         # One client per host: prepare() per call is cheap, the client's
         # target (server=host) is what routes the message.
         if host not in self._clients:
             self._clients[host] = rpc.get_client(self.conf, TOPIC,
                                                  RPC_API_VERSION, server=host)
+        if timeout:
+            return self._clients[host].prepare(version=version,
+                                               timeout=timeout)
         return self._clients[host].prepare(version=version)
 
     def build_and_run_instance(self, ctxt, host, instance, request_spec,
@@ -119,3 +124,24 @@ class ComputeAPI:
         return self._cctxt(instance['host'], '1.2').call(
             ctxt, 'get_console_output', instance=instance,
             tail_length=tail_length)
+
+    # -- audit (1.3) -----------------------------------------------------------
+    def list_guests(self, ctxt, host, timeout=None):
+        """The domains and instance directories of ``host`` (call).
+
+        :param timeout: seconds to wait instead of rpc_call_timeout.
+        :returns: dict: ``host``, ``domains`` ({uuid: {"novalite",
+            "power_state"}}), ``instances_path``, ``instance_dirs``.
+        :raises: MessagingTimeout when the agent does not answer.
+        """
+        return self._cctxt(host, '1.3', timeout).call(ctxt, 'list_guests')
+
+    def reap_guests(self, ctxt, host, instance_uuids, timeout=None):
+        """Have ``host`` remove the guests and files of these instances
+        that are deleted or on another host (call).
+
+        :returns: {uuid: reason} of those removed.
+        :raises: MessagingTimeout when the agent does not answer.
+        """
+        return self._cctxt(host, '1.3', timeout).call(
+            ctxt, 'reap_guests', instance_uuids=instance_uuids)

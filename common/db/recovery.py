@@ -160,3 +160,31 @@ def create_request_id(ctx, instance_uuid):
         return s.execute(select(a.request_id).where(
             a.instance_uuid == instance_uuid, a.action == 'create')
             .order_by(a.id)).scalars().first()
+
+
+# -- reads for novalite-manage audit -------------------------------------------
+
+def get_allocations(ctx):
+    """Every allocation as a dict: ``consumer_uuid``, ``vcpus``,
+    ``memory_mb``, ``disk_gb``, ``created_at`` and its node's ``host``,
+    ``nodename`` and ``compute_node_uuid``."""
+    a, n = models.Allocation, models.ComputeNode
+    with session.reader(ctx) as s:
+        rows = s.execute(select(a, n.uuid, n.host, n.hypervisor_hostname)
+                         .join(n, n.id == a.compute_node_id)
+                         .order_by(a.id))
+        out = []
+        for alloc, node_uuid, host, nodename in rows:
+            d = alloc.as_dict()
+            d.update(compute_node_uuid=node_uuid, host=host,
+                     nodename=nodename)
+            out.append(d)
+        return out
+
+
+def get_port_owners(ctx):
+    """[(port uuid, instance uuid, address)] of every port."""
+    p = models.Port
+    with session.reader(ctx) as s:
+        return [tuple(r) for r in s.execute(
+            select(p.uuid, p.instance_uuid, p.address).order_by(p.id))]
