@@ -6,11 +6,10 @@ import pecan
 from novalite.api.controllers import flavors
 from novalite.api.controllers import identity
 from novalite.api.controllers import images
-from novalite.api.controllers import keypairs
-from novalite.api.controllers import limits
 from novalite.api.controllers import networks
-from novalite.api.controllers import quota_sets
 from novalite.api.controllers import servers
+from novalite.api.controllers import hypervisors
+from novalite.api.controllers import services
 from novalite.api import request_env
 from novalite.api.views import versions
 
@@ -22,12 +21,9 @@ class V21Controller:
         self.servers = servers.ServersController(conf)
         self.flavors = flavors.FlavorsController(conf)
         pecan.route(self, 'os-networks', networks.NetworksController(conf))
-        pecan.route(self, 'os-keypairs', keypairs.KeypairsController(conf))
-        pecan.route(self, 'os-quota-sets',
-                    quota_sets.QuotaSetsController(conf))
-        pecan.route(self, 'os-quota-class-sets',
-                    quota_sets.QuotaClassSetsController(conf))
-        self.limits = limits.LimitsController(conf)
+        pecan.route(self, 'os-hypervisors',
+                    hypervisors.HypervisorsController(conf))
+        pecan.route(self, 'os-services', services.ServicesController(conf))
 
     @pecan.expose('json')
     def index(self):

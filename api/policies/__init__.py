@@ -5,13 +5,12 @@ entry point behind ``oslopolicy-sample-generator --namespace novalite``."""
 import itertools
 
 from novalite.api.policies import base
+from novalite.api.policies import hypervisors
+from novalite.api.policies import services
 from novalite.api.policies import flavors
 from novalite.api.policies import images
-from novalite.api.policies import keypairs
-from novalite.api.policies import limits
 from novalite.api.policies import instance_actions
 from novalite.api.policies import networks
-from novalite.api.policies import quotas
 from novalite.api.policies import server_metadata
 from novalite.api.policies import servers
 
@@ -21,4 +20,4 @@ def list_rules():
         base.list_rules(), servers.list_rules(), flavors.list_rules(),
         networks.list_rules(), images.list_rules(),
         server_metadata.list_rules(), instance_actions.list_rules(),
-        keypairs.list_rules(), quotas.list_rules(), limits.list_rules()))
+        services.list_rules(), hypervisors.list_rules()))

@@ -597,3 +597,19 @@ def actions_with_events(ctx, instance_uuid):
         full['updated_at'] = max(times)
         result.append(full)
     return result
+
+
+def by_node(ctx):
+    """{(host, node): [{'uuid', 'name', 'task_state'}]} of live instances
+    placed on a node, in one query (os-hypervisors)."""
+    query = select(models.Instance.host, models.Instance.node,
+                   models.Instance.uuid, models.Instance.display_name,
+                   models.Instance.task_state).where(
+        models.Instance.deleted == 0, models.Instance.host.is_not(None))
+    result = {}
+    with session.reader(ctx) as s:
+        for host, node, uuid_, name, task in s.execute(
+                query.order_by(models.Instance.id)):
+            result.setdefault((host, node), []).append(
+                {'uuid': uuid_, 'name': name, 'task_state': task})
+    return result

@@ -4,10 +4,11 @@ heartbeat; a service whose last beat is older than service_down_time is down."""
 import datetime
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 
 from novalite.common.db import models
 from novalite.common.db import session
+from novalite.common import exception
 
 
 def _utcnow():
@@ -49,3 +50,81 @@ def is_up(service, service_down_time):
     if isinstance(last, str):
         last = datetime.datetime.fromisoformat(last)
     return (_utcnow() - last).total_seconds() <= service_down_time
+
+
+def get(ctx, service_id):
+    """One service dict by its integer id or its uuid.
+
+    :raises: NotFound ("Service <id> could not be found.")
+    """
+    with session.reader(ctx) as s:
+        query = select(models.Service)
+        if isinstance(service_id, int):
+            query = query.filter_by(id=service_id)
+        else:
+            query = query.filter_by(uuid=service_id)
+        row = s.execute(query).scalar_one_or_none()
+        if row is None:
+            raise exception.NotFound(
+                message='Service %s could not be found.' % service_id)
+        return row.as_dict()
+
+
+def get_by_host_binary(ctx, host, binary):
+    """The service dict of ``binary`` on ``host``, or None."""
+    with session.reader(ctx) as s:
+        row = s.execute(select(models.Service).filter_by(
+            host=host, binary=binary)).scalar_one_or_none()
+        return row.as_dict() if row is not None else None
+
+
+@session.retry
+def update(ctx, service_id, values):
+    """Set ``values`` (disabled, disabled_reason, forced_down) on the
+    service with this integer id; returns the service dict.
+
+    :raises: NotFound
+    """
+    with session.writer(ctx) as s:
+        row = s.execute(select(models.Service).filter_by(
+            id=service_id)).scalar_one_or_none()
+        if row is None:
+            raise exception.NotFound(
+                message='Service %s could not be found.' % service_id)
+        for key, value in values.items():
+            setattr(row, key, value)
+        s.flush()
+        return row.as_dict()
+
+
+@session.retry
+def destroy(ctx, service_id, compute_binary=None):
+    """Delete the service; for ``compute_binary`` also its host's compute
+    nodes, refusing (Conflict) while a live instance is on that host.
+
+    :raises: NotFound, Conflict
+    """
+    with session.writer(ctx) as s:
+        row = s.execute(select(models.Service).filter_by(
+            id=service_id)).scalar_one_or_none()
+        if row is None:
+            raise exception.NotFound(
+                message='Service %s could not be found.' % service_id)
+        if row.binary == compute_binary:
+            hosting = s.execute(select(func.count()).select_from(
+                models.Instance).where(models.Instance.host == row.host,
+                                       models.Instance.deleted == 0)
+            ).scalar()
+            if hosting:
+                raise exception.Conflict(
+                    message='Unable to delete compute service that is '
+                            'hosting instances. Migrate or delete the '
+                            'instances first.')
+            nodes = [n.id for n in s.execute(select(
+                models.ComputeNode).filter_by(host=row.host)).scalars()]
+            if nodes:
+                s.execute(delete(models.Allocation).where(
+                    models.Allocation.compute_node_id.in_(nodes)))
+                s.execute(delete(models.ComputeNode).where(
+                    models.ComputeNode.id.in_(nodes)))
+        s.delete(row)

@@ -106,29 +106,20 @@ EXPECTED.update({
     'os_compute_api:server-metadata:update_all': MEMBER,
     'os_compute_api:server-metadata:update': MEMBER,
     'os_compute_api:server-metadata:delete': MEMBER,
+    'os_compute_api:os-services:list': ADMIN,
+    'os_compute_api:os-services:update': ADMIN,
+    'os_compute_api:os-services:delete': ADMIN,
+    'os_compute_api:os-hypervisors:list': ADMIN,
+    'os_compute_api:os-hypervisors:list-detail': ADMIN,
+    'os_compute_api:os-hypervisors:statistics': ADMIN,
+    'os_compute_api:os-hypervisors:show': ADMIN,
+    'os_compute_api:os-hypervisors:uptime': ADMIN,
+    'os_compute_api:os-hypervisors:search': ADMIN,
+    'os_compute_api:os-hypervisors:servers': ADMIN,
     'os_compute_api:os-instance-actions:list': READER,
     'os_compute_api:os-instance-actions:show': READER,
     'os_compute_api:os-instance-actions:events': ADMIN,
     'os_compute_api:os-instance-actions:events:details': ADMIN,
-})
-
-
-# Key pairs (the target is the caller's project and user alice), quotas,
-# limits.
-EXPECTED.update({
-    'os_compute_api:os-keypairs:index': MEMBER,
-    'os_compute_api:os-keypairs:create': MEMBER,
-    'os_compute_api:os-keypairs:show': MEMBER,
-    'os_compute_api:os-keypairs:delete': MEMBER,
-    'os_compute_api:os-quota-sets:show': READER,
-    'os_compute_api:os-quota-sets:detail': READER,
-    'os_compute_api:os-quota-sets:defaults': ALL,
-    'os_compute_api:os-quota-sets:update': ADMIN,
-    'os_compute_api:os-quota-sets:delete': ADMIN,
-    'os_compute_api:os-quota-class-sets:show': ADMIN,
-    'os_compute_api:os-quota-class-sets:update': ADMIN,
-    'os_compute_api:limits': ALL,
-    'os_compute_api:limits:other_project': ADMIN,
 })
 
 
