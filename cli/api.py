@@ -71,8 +71,8 @@ def main(argv=None):
         while not stop.wait(conf.report_interval):
             try:
                 services_db.heartbeat(ctx, conf.host, BINARY)
-            except Exception:  # noqa: BLE001 -- keep serving
-                LOG.exception('heartbeat failed')
+            except Exception as exc:  # noqa: BLE001 -- keep serving
+                service.log_failure(exc, 'heartbeat failed')
 
     def start(notifier):
         notifier.status('registering the service')

@@ -9,6 +9,7 @@ services (``serve``) and novalite-api (cli/api.py) both run under it.
 import functools
 import logging as std_logging
 import signal
+import sys
 import threading
 
 from oslo_log import log as logging
@@ -18,6 +19,26 @@ from novalite.common import rpc
 from novalite.common import systemd
 
 LOG = logging.getLogger(__name__)
+
+
+def _transient(exc):
+    """An outage rather than a bug: the database unreachable or locked (as
+    the database layer judges it, in processes that have one: the compute
+    agent never imports it), or an RPC call that timed out."""
+    if isinstance(exc, rpc.MessagingTimeout):
+        return True
+    session = sys.modules.get('novalite.common.db.session')
+    return bool(session and session.is_unavailable(exc))
+
+
+def log_failure(exc, message, *args):
+    """One warning line per failed attempt during an outage (a periodic
+    loop would otherwise log a traceback every few seconds); a traceback
+    for anything else."""
+    if _transient(exc):
+        LOG.warning(message + ': %s', *(args + (exc,)))
+    else:
+        LOG.exception(message, *args)
 
 
 class LoggedEndpoint:
@@ -200,8 +221,8 @@ class Service:
     def _beat(self, ctx):
         try:
             self.heartbeat(ctx)
-        except Exception:  # noqa: BLE001 -- a missed beat must not kill us
-            LOG.exception('heartbeat of %s failed', self.binary)
+        except Exception as exc:  # noqa: BLE001 -- a missed beat must not kill us
+            log_failure(exc, 'heartbeat of %s failed', self.binary)
 
     def _every(self, interval, task):
         """Run ``task(ctx)`` every ``interval()`` seconds (asked anew each
@@ -211,8 +232,8 @@ class Service:
             while not self._stop.wait(interval()):
                 try:
                     task(ctx)
-                except Exception:  # noqa: BLE001 -- keep the loop alive
-                    LOG.exception('periodic task %s failed', task)
+                except Exception as exc:  # noqa: BLE001 -- keep the loop alive
+                    log_failure(exc, 'periodic task %s failed', task)
         thread = threading.Thread(target=loop, daemon=True,
                                   name='periodic-%s' % getattr(
                                       task, '__name__', 'task'))

@@ -97,3 +97,23 @@ def test_service_reset_takes_new_intervals_and_resets_manager(conf):
     svc.reset()
     assert svc._intervals == [7]
     assert manager.resets == 1
+
+
+def test_an_outage_logs_one_line_not_a_traceback(caplog):
+    from oslo_db import exception as db_exc
+    from novalite.common.db import session  # noqa: F401 -- a DB process
+    from novalite.common import rpc as nl_rpc
+    from novalite.common import service as nl_service
+    for exc in (db_exc.DBConnectionError('gone'),
+                nl_rpc.MessagingTimeout('no answer')):
+        caplog.clear()
+        nl_service.log_failure(exc, 'heartbeat of %s failed', 'x')
+        (record,) = caplog.records
+        assert record.levelname == 'WARNING' and record.exc_info is None
+    caplog.clear()
+    try:
+        raise KeyError('a bug')
+    except KeyError as exc:
+        nl_service.log_failure(exc, 'periodic task %s failed', 'y')
+    (record,) = caplog.records
+    assert record.levelname == 'ERROR' and record.exc_info
