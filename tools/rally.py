@@ -2,7 +2,7 @@
 runs rally-jobs/novalite.yaml against novalite behind a real Keystone, then
 writes Rally's HTML and JSON reports and prints Rally's table.
 
-    python -m novalite.tools.rally [--state .state] [--task-args '{"times": 50}']
+    python -m novalite.tools.rally [--state .state] [--task-args JSON]
     python -m novalite.tools.rally --cloud novalite   (a running cloud)
 
 By default it brings up what it needs and removes it afterwards: a Keystone

@@ -2,9 +2,10 @@
 built-in runner and write Rally's table, Rally's JSON report and an HTML
 report.
 
-    novalite-bench rally-jobs/novalite.yaml                  (own cloud)
-    novalite-bench rally-jobs/novalite.yaml --hosts 4 --task-args '{"times": 100, "concurrency": 20}'
-    novalite-bench rally-jobs/novalite.yaml --cloud novalite-demo   (clouds.yaml)
+    novalite-bench rally-jobs/novalite.yaml                (own cloud)
+    novalite-bench rally-jobs/novalite.yaml --hosts 4 \
+        --task-args '{"times": 100, "concurrency": 20}'
+    novalite-bench rally-jobs/novalite.yaml --cloud novalite-demo
 
 Without ``--cloud`` it starts a disposable cloud (tools/localcloud.py: the
 four services as processes, ``--hosts`` compute agents on libvirt's

@@ -129,7 +129,7 @@ class Client:
     def get(self, url, **kwargs):
         return self._call('GET', url, **kwargs).json()
 
-    # -- servers -----------------------------------------------------------------
+    # -- servers --------------------------------------------------------------
     def create_server(self, name, image_id, flavor_id, count=1, **extra):
         body = {'name': name, 'imageRef': image_id, 'flavorRef': flavor_id}
         if count > 1:

@@ -94,7 +94,7 @@ class WorkloadRun:
             self.iterations.append(result)
         self.progress.update(finished=1, failed=1 if error else 0)
 
-    # -- runners ---------------------------------------------------------------
+    # -- runners --------------------------------------------------------------
     def _constant(self, resources, deadline):
         counter = itertools.count()
         times = self.workload.times

@@ -40,7 +40,7 @@ RALLY_STAT_KEYS = {'iteration_count', 'min', 'median', '90%ile', '95%ile',
                    'max', 'avg', 'success'}
 
 
-# -- task files ----------------------------------------------------------------
+# -- task files ---------------------------------------------------------------
 def test_rally_task_file_renders_all_scenarios_with_defaults():
     task = task_mod.load(RALLY_TASK)
     assert [w.scenario for w in task.workloads] == [
@@ -118,7 +118,7 @@ def test_task_errors(body, message):
         task_mod.loads(json.dumps(body))
 
 
-# -- statistics and SLA -----------------------------------------------------------
+# -- statistics and SLA -------------------------------------------------------
 def _it(duration, error=False, actions=(), ts=1000.0):
     atomics = []
     t = ts
@@ -195,7 +195,7 @@ def test_sla_failure_rate_and_defaults():
     assert [r['success'] for r in res] == [False, True]
 
 
-# -- running against a stand-in cloud ------------------------------------------------
+# -- running against a stand-in cloud -----------------------------------------
 class FakeClient:
     """The compute API in memory: servers go ACTIVE at once."""
 
