@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -233,6 +234,10 @@ def run(state, task_args, cloud=None, hosts=2, builtin=True):
         admin, users = _clouds(cloud)
         return _run_against(rally, state, admin, users, task_args, builtin)
     os.makedirs(rally.home, exist_ok=True)
+    # Only the last run's Keystone and cloud logs are kept.
+    for old in os.listdir(rally.home):
+        if old.startswith('run-'):
+            shutil.rmtree(os.path.join(rally.home, old), ignore_errors=True)
     run_dir = tempfile.mkdtemp(prefix='run-', dir=rally.home)
     print('starting Keystone and a disposable cloud (%d compute hosts, '
           'test:///default) in %s' % (hosts, run_dir))
