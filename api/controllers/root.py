@@ -6,7 +6,10 @@ import pecan
 from novalite.api.controllers import flavors
 from novalite.api.controllers import identity
 from novalite.api.controllers import images
+from novalite.api.controllers import keypairs
+from novalite.api.controllers import limits
 from novalite.api.controllers import networks
+from novalite.api.controllers import quota_sets
 from novalite.api.controllers import servers
 from novalite.api.controllers import hypervisors
 from novalite.api.controllers import services
@@ -24,6 +27,12 @@ class V21Controller:
         pecan.route(self, 'os-hypervisors',
                     hypervisors.HypervisorsController(conf))
         pecan.route(self, 'os-services', services.ServicesController(conf))
+        pecan.route(self, 'os-keypairs', keypairs.KeypairsController(conf))
+        pecan.route(self, 'os-quota-sets',
+                    quota_sets.QuotaSetsController(conf))
+        pecan.route(self, 'os-quota-class-sets',
+                    quota_sets.QuotaClassSetsController(conf))
+        self.limits = limits.LimitsController(conf)
 
     @pecan.expose('json')
     def index(self):

@@ -9,8 +9,11 @@ from novalite.api.policies import hypervisors
 from novalite.api.policies import services
 from novalite.api.policies import flavors
 from novalite.api.policies import images
+from novalite.api.policies import keypairs
+from novalite.api.policies import limits
 from novalite.api.policies import instance_actions
 from novalite.api.policies import networks
+from novalite.api.policies import quotas
 from novalite.api.policies import server_metadata
 from novalite.api.policies import servers
 
@@ -20,4 +23,5 @@ def list_rules():
         base.list_rules(), servers.list_rules(), flavors.list_rules(),
         networks.list_rules(), images.list_rules(),
         server_metadata.list_rules(), instance_actions.list_rules(),
-        services.list_rules(), hypervisors.list_rules()))
+        services.list_rules(), hypervisors.list_rules(),
+        keypairs.list_rules(), quotas.list_rules(), limits.list_rules()))

@@ -123,6 +123,25 @@ EXPECTED.update({
 })
 
 
+# Key pairs (the target is the caller's project and user alice), quotas,
+# limits.
+EXPECTED.update({
+    'os_compute_api:os-keypairs:index': MEMBER,
+    'os_compute_api:os-keypairs:create': MEMBER,
+    'os_compute_api:os-keypairs:show': MEMBER,
+    'os_compute_api:os-keypairs:delete': MEMBER,
+    'os_compute_api:os-quota-sets:show': READER,
+    'os_compute_api:os-quota-sets:detail': READER,
+    'os_compute_api:os-quota-sets:defaults': ALL,
+    'os_compute_api:os-quota-sets:update': ADMIN,
+    'os_compute_api:os-quota-sets:delete': ADMIN,
+    'os_compute_api:os-quota-class-sets:show': ADMIN,
+    'os_compute_api:os-quota-class-sets:update': ADMIN,
+    'os_compute_api:limits': ALL,
+    'os_compute_api:limits:other_project': ADMIN,
+})
+
+
 @pytest.fixture
 def enforcing(conf):
     policy.reset()
