@@ -14,6 +14,7 @@ from novalite.api import image_api
 from novalite.api import policy
 from novalite.api import quota
 from novalite.api.schemas import common
+from novalite.common.db import aggregates as aggregates_db
 from novalite.common.db import flavors as flavors_db
 from novalite.common.db import instances as instances_db
 from novalite.common.db import keypairs as keypairs_db
@@ -185,7 +186,8 @@ def prepare(conf, ctx, body, version):
     create_options.check_hostname(req, max_count)
     destination = create_options.requested_destination(conf, ctx, req)
     az = req.get('availability_zone')
-    if az not in (None, DEFAULT_AZ):
+    if az not in (None, DEFAULT_AZ) and az not in set(
+            aggregates_db.host_zones(ctx).values()):
         raise faults.bad_request('The requested availability zone is not '
                                  'available')
     flavor = _flavor(ctx, req['flavorRef'])

@@ -3,6 +3,8 @@
 ``default_availability_zone`` ("nova"); every other service is in the
 internal zone ("internal")."""
 
+from novalite.common.db import aggregates as aggregates_db
+
 DEFAULT_AZ = 'nova'
 INTERNAL_AZ = 'internal'
 COMPUTE_BINARY = 'novalite-compute'
@@ -10,10 +12,6 @@ COMPUTE_BINARY = 'novalite-compute'
 
 def host_zones(ctx):
     """{host: zone} for the hosts that an aggregate puts in a zone."""
-    try:
-        from novalite.common.db import aggregates as aggregates_db
-    except ImportError:
-        return {}
     return aggregates_db.host_zones(ctx)
 
 

@@ -11,6 +11,8 @@ from novalite.api.controllers import limits
 from novalite.api.controllers import networks
 from novalite.api.controllers import quota_sets
 from novalite.api.controllers import servers
+from novalite.api.controllers import availability_zones
+from novalite.api.controllers import aggregates
 from novalite.api.controllers import hypervisors
 from novalite.api.controllers import services
 from novalite.api import request_env
@@ -24,6 +26,10 @@ class V21Controller:
         self.servers = servers.ServersController(conf)
         self.flavors = flavors.FlavorsController(conf)
         pecan.route(self, 'os-networks', networks.NetworksController(conf))
+        pecan.route(self, 'os-availability-zone',
+                    availability_zones.AvailabilityZonesController(conf))
+        pecan.route(self, 'os-aggregates',
+                    aggregates.AggregatesController(conf))
         pecan.route(self, 'os-hypervisors',
                     hypervisors.HypervisorsController(conf))
         pecan.route(self, 'os-services', services.ServicesController(conf))

@@ -9,6 +9,7 @@ import re
 from novalite.api import image_api
 from novalite.api import policy
 from novalite.api.views.links import links
+from novalite.common.db import aggregates as aggregates_db
 from novalite.common.db import instances as instances_db
 from novalite.common.db import networks as networks_db
 from novalite.common.db import services as services_db
@@ -100,6 +101,10 @@ class _Page:
                      if version >= '2.26' else {})
         self.specs = (instances_db.request_specs_get_many(ctx, uuids)
                       if version >= '2.96' else {})
+        # A placed server without a recorded zone is in its host's.
+        self.zones = (aggregates_db.host_zones(ctx) if any(
+            i['host'] and not i['availability_zone'] for i in instances)
+            else {})
         self._images = {}
         self._views = views
 
@@ -201,7 +206,8 @@ class ServerViews:
         body['addresses'] = addresses(page.ports.get(inst['uuid'], []))
         body.update({
             'OS-EXT-AZ:availability_zone': inst['availability_zone'] or (
-                'nova' if inst['host'] else ''),
+                page.zones.get(inst['host'], 'nova') if inst['host']
+                else ''),
             'config_drive': inst['config_drive'] or '',
             'key_name': inst['key_name'],
             'OS-SRV-USG:launched_at': _usage_time(inst['launched_at']),

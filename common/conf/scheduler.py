@@ -10,11 +10,13 @@ OPTS = [
                     'max_attempts - 1 alternates the compute agent can '
                     'reschedule to when a build fails.'),
     cfg.ListOpt('enabled_filters', mutable=True,
-                default=['ComputeFilter', 'RamFilter', 'DiskFilter',
-                         'CoreFilter'],
+                default=['AvailabilityZoneFilter', 'ComputeFilter',
+                         'RamFilter', 'DiskFilter', 'CoreFilter'],
                 help='Filters a host must pass to be chosen, in order. '
                      'Possible values: ComputeFilter (service up and enabled), '
-                     'RamFilter, DiskFilter, CoreFilter.'),
+                     'RamFilter, DiskFilter, CoreFilter, '
+                     'AvailabilityZoneFilter (the availability zone asked '
+                     'for, from host aggregates).'),
     cfg.FloatOpt('ram_weight_multiplier', mutable=True, default=1.0,
                  help='Weight of free RAM when ranking hosts. Positive values '
                       'spread instances over hosts, negative values stack them.'),

@@ -324,3 +324,33 @@ class QuotaGuard(Base):
     __tablename__ = 'quota_guards'
     project_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Aggregate(TimestampMixin, Base):
+    """A host aggregate; its ``availability_zone`` metadata makes its hosts
+    an availability zone. Deleted rows are removed (names are unique)."""
+    __tablename__ = 'aggregates'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+
+
+class AggregateHost(Base):
+    __tablename__ = 'aggregate_hosts'
+    __table_args__ = (UniqueConstraint(
+        'host', 'aggregate_id', name='uniq_aggregate_hosts0host0aggregate_id'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aggregate_id: Mapped[int] = mapped_column(
+        ForeignKey('aggregates.id', ondelete='CASCADE'), index=True)
+    host: Mapped[str] = mapped_column(String(255))
+
+
+class AggregateMetadata(Base):
+    __tablename__ = 'aggregate_metadata'
+    __table_args__ = (UniqueConstraint(
+        'aggregate_id', 'key', name='uniq_aggregate_metadata0aggregate_id0key'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    aggregate_id: Mapped[int] = mapped_column(
+        ForeignKey('aggregates.id', ondelete='CASCADE'), index=True)
+    key: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(255))
