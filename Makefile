@@ -16,7 +16,7 @@ APT_PACKAGES := rabbitmq-server libvirt-daemon-system libvirt-clients \
 STAMP := $(VENV)/.installed
 
 .PHONY: run stop test unit functional e2e guest bench bench-real deps venv \
-	services sample-config sample-policy clean fuzz rally bench-runner
+	services sample-config sample-policy clean fuzz rally bench-runner chaos
 
 run: venv services
 	$(BIN)/python -m novalite.tools.devrun start --state $(STATE) --auth $(AUTH)
@@ -44,6 +44,18 @@ FUZZ_SEED ?= 20240610
 fuzz: venv services
 	NOVALITE_FUZZ_REQUESTS=$(FUZZ_REQUESTS) NOVALITE_FUZZ_SEED=$(FUZZ_SEED) \
 		$(BIN)/python -m pytest -q -s tests/functional/test_fuzz.py
+
+# Fault injection at full size (`make test` runs 30 boots per fault on
+# SQLite): CHAOS_BOOTS boots at concurrency 10 per fault (API, conductor,
+# scheduler, a compute agent killed with SIGKILL; RabbitMQ connections
+# closed), on every database backend; prints the table of outcomes.
+CHAOS_BOOTS ?= 100
+CHAOS_BACKENDS ?= sqlite,mysql,postgresql
+CHAOS_SEED ?= 20261201
+chaos: venv services
+	NOVALITE_CHAOS_BOOTS=$(CHAOS_BOOTS) NOVALITE_CHAOS_BACKENDS=$(CHAOS_BACKENDS) \
+		NOVALITE_CHAOS_SEED=$(CHAOS_SEED) \
+		$(BIN)/python -m pytest -q -s tests/functional/test_chaos.py
 
 # The tiny test guest from Debian packages, cached in $(STATE)/test-guest.
 guest: venv
