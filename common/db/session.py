@@ -30,6 +30,9 @@ _FACADE = {'ctx': None, 'url': None}
 # How long a transaction is retried on a lock or a lost connection (s).
 SERVICE_RETRY_WINDOW = 20.0
 API_RETRY_WINDOW = 3.0
+# A lock is contention, not an outage: under load (many writers on one
+# SQLite file) the API waits for it longer before answering 503.
+API_LOCK_WINDOW = 12.0
 # A SQLite writer waits this long for another process's write lock before
 # "database is locked" (then ``retry`` tries again within its window).
 SQLITE_BUSY_TIMEOUT_MS = 2000
@@ -161,8 +164,10 @@ def retry(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         window = _WINDOW.get()
-        deadline = time.monotonic() + (
-            _RETRY['window'] if window is None else window)
+        started = time.monotonic()
+        deadline = started + (_RETRY['window'] if window is None else window)
+        lock_deadline = (deadline if window is None
+                         else started + max(window, API_LOCK_WINDOW))
         lock_delay = 0.005
         conn_delay = _RETRY['interval']
         conn_failures = 0
@@ -170,7 +175,8 @@ def retry(func):
             try:
                 return func(*args, **kwargs)
             except Exception as exc:  # noqa: BLE001 -- filtered below
-                if _is_lock_error(exc):
+                lock = _is_lock_error(exc)
+                if lock:
                     delay = lock_delay
                     lock_delay = min(lock_delay * 2, 0.2)
                 elif is_unavailable(exc):
@@ -181,7 +187,8 @@ def retry(func):
                     conn_delay = min(conn_delay * 2, _RETRY['max_interval'])
                 else:
                     raise
-                remaining = deadline - time.monotonic()
+                remaining = (lock_deadline if lock else deadline
+                             ) - time.monotonic()
                 if remaining <= 0 or attempt == 999:
                     raise
                 if attempt == 0 or conn_failures == 1:

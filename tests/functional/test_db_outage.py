@@ -97,6 +97,12 @@ def test_database_outage(cloud, db_servers):
             answers.append(rsp.status_code)
             _assert_fault_503(rsp)
             refused.append(name)
+            if cloud.backend == 'sqlite':
+                # The API waits out a SQLite lock for API_LOCK_WINDOW
+                # (contention, not an outage) before its 503; one refused
+                # write keeps the lock shorter than the services' retry
+                # window, so the build accepted before still finishes.
+                break
             rsp = cloud.http('DELETE', '/servers/%s' % before_id)
             answers.append(rsp.status_code)
             _assert_fault_503(rsp)
