@@ -11,6 +11,7 @@ from novalite.api.controllers import limits
 from novalite.api.controllers import networks
 from novalite.api.controllers import quota_sets
 from novalite.api.controllers import servers
+from novalite.api.controllers import simple_tenant_usage
 from novalite.api.controllers import availability_zones
 from novalite.api.controllers import aggregates
 from novalite.api.controllers import hypervisors
@@ -26,6 +27,8 @@ class V21Controller:
         self.servers = servers.ServersController(conf)
         self.flavors = flavors.FlavorsController(conf)
         pecan.route(self, 'os-networks', networks.NetworksController(conf))
+        pecan.route(self, 'os-simple-tenant-usage',
+                    simple_tenant_usage.SimpleTenantUsageController(conf))
         pecan.route(self, 'os-availability-zone',
                     availability_zones.AvailabilityZonesController(conf))
         pecan.route(self, 'os-aggregates',

@@ -5,6 +5,7 @@ entry point behind ``oslopolicy-sample-generator --namespace novalite``."""
 import itertools
 
 from novalite.api.policies import base
+from novalite.api.policies import simple_tenant_usage
 from novalite.api.policies import aggregates
 from novalite.api.policies import hypervisors
 from novalite.api.policies import services
@@ -24,6 +25,7 @@ def list_rules():
         base.list_rules(), servers.list_rules(), flavors.list_rules(),
         networks.list_rules(), images.list_rules(),
         server_metadata.list_rules(), instance_actions.list_rules(),
+        simple_tenant_usage.list_rules(),
         aggregates.list_rules(),
         services.list_rules(), hypervisors.list_rules(),
         keypairs.list_rules(), quotas.list_rules(), limits.list_rules()))

@@ -613,3 +613,29 @@ def by_node(ctx):
             result.setdefault((host, node), []).append(
                 {'uuid': uuid_, 'name': name, 'task_state': task})
     return result
+
+
+def active_by_window(ctx, begin, end, project_id=None, limit=None,
+                     marker=None):
+    """Instances (deleted ones too) that ran within [begin, end): launched
+    before ``end`` and not terminated before ``begin``, oldest first; from
+    after the instance ``marker`` (Nova's get_active_by_window_joined).
+    Raises NotFound for an unknown marker."""
+    query = select(models.Instance).where(
+        or_(models.Instance.terminated_at.is_(None),
+            models.Instance.terminated_at > begin),
+        models.Instance.launched_at < end)
+    if project_id is not None:
+        query = query.where(models.Instance.project_id == project_id)
+    with session.reader(ctx) as s:
+        if marker is not None:
+            row = s.execute(select(models.Instance).filter_by(
+                uuid=marker)).scalar_one_or_none()
+            if row is None:
+                raise exception.NotFound(
+                    message='Marker %s could not be found.' % marker)
+            query = query.where(models.Instance.id > row.id)
+        query = query.order_by(models.Instance.id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_to_dict(r) for r in s.execute(query).scalars()]

@@ -106,6 +106,8 @@ EXPECTED.update({
     'os_compute_api:server-metadata:update_all': MEMBER,
     'os_compute_api:server-metadata:update': MEMBER,
     'os_compute_api:server-metadata:delete': MEMBER,
+    'os_compute_api:os-simple-tenant-usage:show': READER,
+    'os_compute_api:os-simple-tenant-usage:list': ADMIN,
     'os_compute_api:os-aggregates:set_metadata': ADMIN,
     'os_compute_api:os-aggregates:add_host': ADMIN,
     'os_compute_api:os-aggregates:create': ADMIN,
