@@ -181,6 +181,8 @@ ROUTES = [
     Route('DELETE', I + '/images/{doomed}', (204, 204, 403, 404, A),
           note='own image each'),
 ]
+from . import matrix_routes_keypairs_quotas  # noqa: E402 -- uses Route
+ROUTES += matrix_routes_keypairs_quotas.ROUTES
 
 
 class NoauthCloud:
