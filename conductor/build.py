@@ -23,6 +23,7 @@ from novalite.common.db import instances as instances_db
 from novalite.common.db import networks as networks_db
 from novalite.common.db import placement
 from novalite.common.db import recovery as recovery_db
+from novalite.common.db import services as services_db
 from novalite.common import exception
 from novalite.common import rpc
 from novalite.common import states
@@ -66,7 +67,8 @@ def set_error(ctx, instance_uuid, message, details=None, host=None,
 
 def schedule_and_build_instances(ctx, scheduler, compute, instance_uuids,
                                  request_spec, admin_password=None,
-                                 requested_networks=None, grace=180):
+                                 requested_networks=None, grace=180,
+                                 service_down_time=None):
     """Pick hosts for the instances and cast their builds.
 
     Only the instances whose scheduling lease this conductor takes are
@@ -85,12 +87,27 @@ def schedule_and_build_instances(ctx, scheduler, compute, instance_uuids,
         schedule_claimed(ctx, scheduler, compute, claimed,
                          dict(request_spec, instance_uuids=claimed,
                               num_instances=len(claimed)),
-                         admin_password=admin_password)
+                         admin_password=admin_password,
+                         service_down_time=service_down_time)
+
+
+def _no_compute_up(ctx, service_down_time):
+    """True when no compute service has beaten lately: every host looks
+    down at once (their heartbeats ride on the conductor and the bus, so
+    a conductor restart or a broker hiccup does that), not a full cloud."""
+    if service_down_time is None:
+        return False
+    svcs = services_db.get_all(ctx, binary='novalite-compute')
+    return bool(svcs) and not any(services_db.is_up(svc, service_down_time)
+                                  for svc in svcs)
 
 
 def schedule_claimed(ctx, scheduler, compute, instance_uuids, request_spec,
-                     admin_password=None):
+                     admin_password=None, service_down_time=None):
     """Schedule and cast instances whose scheduling lease the caller holds.
+
+    With ``service_down_time``, a NoValidHost while no compute host is up
+    is taken as passing (left for recovery, like a scheduler timeout).
 
     :returns: the uuids handed to a compute host.
     """
@@ -100,7 +117,11 @@ def schedule_claimed(ctx, scheduler, compute, instance_uuids, request_spec,
     try:
         selections = scheduler.select_destinations(
             ctx, request_spec, instance_uuids, return_alternates=True)
-    except _TRANSIENT as exc:
+    except Exception as exc:  # noqa: BLE001 -- sorted out below
+        if not isinstance(exc, _TRANSIENT) and not (
+                isinstance(exc, exception.NoValidHost) and
+                _no_compute_up(ctx, service_down_time)):
+            return _schedule_failed(ctx, instance_uuids, exc)
         # The scheduler died or is slow: it may come back, so do not fail
         # the build. The lease taken runs out and recovery retries it
         # (bounded by [compute] instance_build_timeout). A claim the
@@ -112,17 +133,6 @@ def schedule_claimed(ctx, scheduler, compute, instance_uuids, request_spec,
                                              SCHEDULE_EVENT, 'Error',
                                              traceback=_message(exc))
         return []
-    except Exception as exc:  # noqa: BLE001 -- every failure ends in ERROR
-        if not isinstance(exc, exception.NoValidHost):
-            LOG.exception('Scheduling %s failed', instance_uuids)
-        message = _message(exc)
-        for uuid in instance_uuids:
-            set_error(ctx, uuid, message,
-                      expected_task_state=states.SCHEDULING)
-            instances_db.action_event_finish(ctx, uuid, ctx.request_id,
-                                             SCHEDULE_EVENT, 'Error',
-                                             traceback=message)
-        return []
     ports = networks_db.get_ports_by_instances(ctx, instance_uuids)
     built = []
     for uuid, host_list in zip(instance_uuids, selections):
@@ -130,6 +140,19 @@ def schedule_claimed(ctx, scheduler, compute, instance_uuids, request_spec,
                       admin_password, ports.get(uuid, [])):
             built.append(uuid)
     return built
+
+
+def _schedule_failed(ctx, instance_uuids, exc):
+    """ERROR with the failure as the fault (NoValidHost and the like)."""
+    if not isinstance(exc, exception.NoValidHost):
+        LOG.error('Scheduling %s failed: %s', instance_uuids, exc)
+    message = _message(exc)
+    for uuid in instance_uuids:
+        set_error(ctx, uuid, message, expected_task_state=states.SCHEDULING)
+        instances_db.action_event_finish(ctx, uuid, ctx.request_id,
+                                         SCHEDULE_EVENT, 'Error',
+                                         traceback=message)
+    return []
 
 
 def _build_one(ctx, compute, uuid, host_list, request_spec, admin_password,

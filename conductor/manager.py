@@ -52,7 +52,8 @@ class ConductorManager:
             ctxt, self.scheduler_client, self.compute_client,
             instance_uuids, request_spec, admin_password=admin_password,
             requested_networks=requested_networks,
-            grace=self.conf.conductor.build_recovery_grace)
+            grace=self.conf.conductor.build_recovery_grace,
+            service_down_time=self.conf.service_down_time)
 
     @rpc.expose
     def build_instances(self, ctxt, instance, request_spec, host_list,

@@ -189,7 +189,8 @@ class Recovery:
         build.schedule_claimed(
             ctx, self.scheduler, self.compute, [uuid],
             dict(spec, instance_uuids=[uuid], num_instances=1,
-                 ignore_hosts=ignore))
+                 ignore_hosts=ignore),
+            service_down_time=self.conf.service_down_time)
 
     def _reschedule(self, ctx, inst, why, host_up):
         """Take the instance off its host (compare-and-swap on the row as

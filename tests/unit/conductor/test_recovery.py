@@ -3,6 +3,7 @@ that keep two conductors from acting on one instance, against a real
 SQLite database and a real scheduler."""
 
 import datetime
+import time
 
 import pytest
 from sqlalchemy import update
@@ -278,3 +279,25 @@ def test_periodic_task_follows_the_interval(rconf):
     rconf.set_override('build_recovery_interval', 0, group='conductor')
     assert mgr.periodic_tasks() == []
     rconf.clear_override('build_recovery_interval', group='conductor')
+
+
+def test_no_valid_host_while_every_host_looks_down_waits(rconf, ctx,
+                                                         compute):
+    """All compute hosts down at once (their heartbeats go through the
+    conductor and the bus): not a full cloud, so the boot waits for the
+    recovery pass instead of failing; with one host up it fails."""
+    fakes.add_compute(ctx, 'h1')
+    big = dict(fakes.FLAVOR, vcpus=64)
+    uuids, spec = _boot(ctx, 1, flavor=big)
+    time.sleep(0.01)       # a beat older than service_down_time=0: down
+    build.schedule_and_build_instances(ctx, LocalScheduler(rconf), compute,
+                                       uuids, spec, grace=30,
+                                       service_down_time=0)
+    inst = instances_db.get(ctx, uuids[0])
+    assert (inst['vm_state'], inst['task_state']) == (states.BUILDING,
+                                                      states.SCHEDULING)
+    uuids, spec = _boot(ctx, 1, flavor=big)
+    build.schedule_and_build_instances(ctx, LocalScheduler(rconf), compute,
+                                       uuids, spec, grace=30,
+                                       service_down_time=60)
+    assert instances_db.get(ctx, uuids[0])['vm_state'] == states.ERROR
