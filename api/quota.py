@@ -115,8 +115,14 @@ def _over_message(resource, requested, used, limit):
 
 
 def _limits_and_usage(conf, ctx):
-    project = project_limits(conf, ctx, ctx.project_id)
-    user = user_limits(conf, ctx, ctx.project_id, ctx.user_id, project)
+    """(project limits, user limits) of the caller, in one read."""
+    default, project_rows, user_rows = quotas_db.get_stack(
+        ctx, ctx.project_id, ctx.user_id)
+    project = conf_defaults(conf)
+    for rows in (default, project_rows):
+        project.update({k: v for k, v in rows.items() if k in project})
+    user = dict(project)
+    user.update({k: v for k, v in user_rows.items() if k in user})
     return project, user
 
 

@@ -35,6 +35,19 @@ def get_user(ctx, project_id, user_id):
             project_id=project_id, user_id=user_id)).scalars())
 
 
+def get_stack(ctx, project_id, user_id):
+    """(default class rows, project rows, user rows) in one transaction:
+    what a quota check on a boot reads."""
+    with session.reader(ctx) as s:
+        default = _as_map(s.execute(select(models.QuotaClass).filter_by(
+            class_name='default')).scalars())
+        project = _as_map(s.execute(select(models.Quota).filter_by(
+            project_id=project_id)).scalars())
+        user = _as_map(s.execute(select(models.ProjectUserQuota).filter_by(
+            project_id=project_id, user_id=user_id)).scalars())
+    return default, project, user
+
+
 def get_all_users(ctx, project_id):
     """{user_id: {resource: limit}} of every user quota of the project."""
     found = {}
