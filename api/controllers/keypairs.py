@@ -19,6 +19,16 @@ from novalite.common import exception
 P = 'os_compute_api:os-keypairs:%s'
 
 
+def strict_query(version, allowed):
+    """From 2.75 Nova refuses query parameters its schema does not name."""
+    if version >= '2.75':
+        for key in request_env.params():
+            if key not in allowed:
+                raise faults.bad_request(
+                    "Additional properties are not allowed ('%s' was "
+                    "unexpected)" % key)
+
+
 def _user_id(ctx, version):
     """The ``user_id`` query parameter (2.10) or the caller."""
     if version >= '2.10':
@@ -57,6 +67,7 @@ class KeypairController:
         request_env.only_get()
         ctx = request_env.context()
         version = request_env.api_version()
+        strict_query(version, ('user_id',))
         user_id = _user_id(ctx, version)
         _authorize(self.conf, ctx, 'show', user_id)
         try:
@@ -69,6 +80,7 @@ class KeypairController:
     def index_delete(self):
         ctx = request_env.context()
         version = request_env.api_version()
+        strict_query(version, ('user_id',))
         user_id = _user_id(ctx, version)
         _authorize(self.conf, ctx, 'delete', user_id)
         try:
@@ -90,6 +102,7 @@ class KeypairsController:
         request_env.only_get()
         ctx = request_env.context()
         version = request_env.api_version()
+        strict_query(version, ('user_id', 'limit', 'marker'))
         user_id = _user_id(ctx, version)
         _authorize(self.conf, ctx, 'index', user_id)
         params = request_env.params()

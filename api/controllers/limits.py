@@ -4,7 +4,7 @@ names per microversion), no rate limits; ``tenant_id`` for admins,
 
 import pecan
 
-from novalite.api import faults
+from novalite.api.controllers import keypairs
 from novalite.api import policy
 from novalite.api import quota
 from novalite.api import request_env
@@ -64,12 +64,7 @@ class LimitsController:
         version = request_env.api_version()
         policy.authorize(self.conf, ctx, BASE, {})
         params = request_env.params()
-        if version >= '2.75':
-            for key in params:
-                if key not in _QUERY_KEYS:
-                    raise faults.bad_request(
-                        "Additional properties are not allowed ('%s' was "
-                        "unexpected)" % key)
+        keypairs.strict_query(version, _QUERY_KEYS)
         project_id = ctx.project_id
         if 'tenant_id' in params:
             project_id = params.get('tenant_id')

@@ -5,6 +5,7 @@ bodies, checks and messages; the keys each microversion shows."""
 import pecan
 
 from novalite.api import faults
+from novalite.api.controllers import keypairs
 from novalite.api import policy
 from novalite.api import quota
 from novalite.api import request_env
@@ -24,6 +25,7 @@ def _format(values, keys, ident=None):
 
 
 def _user_id():
+    keypairs.strict_query(request_env.api_version(), ('user_id',))
     return request_env.params().get('user_id') or None
 
 

@@ -198,3 +198,20 @@ def test_server_create_key_name(client, cloud):
     inst = instances.get(context.get_admin_context(),
                          rsp.data['server']['id'])
     assert inst['key_data'] == PUB
+
+
+def test_unknown_query_parameters_refused_from_275(client, db):
+    assert client.get('/v2.1/os-keypairs?foo=1',
+                      version='2.74').status_code == 200
+    rsp = client.get('/v2.1/os-keypairs?foo=1', version='2.75')
+    assert rsp.status_code == 400
+    assert rsp.data['badRequest']['message'] == \
+        "Additional properties are not allowed ('foo' was unexpected)"
+    assert client.get('/v2.1/os-keypairs?limit=1&marker=x&user_id=alice',
+                      version='2.75').status_code == 400   # unknown marker
+    assert client.get('/v2.1/os-keypairs/k?bar=1',
+                      version='2.75').status_code == 400
+    assert client.get('/v2.1/os-quota-sets/p1?bar=1',
+                      version='2.75').status_code == 400
+    assert client.get('/v2.1/os-quota-sets/p1?user_id=alice',
+                      version='2.75').status_code == 200
