@@ -16,7 +16,7 @@ from keystonemiddleware import auth_token
 from novalite.api import faults
 
 _OPEN_PATHS = frozenset(('', '/', '/v2.1', '/v2.1/', '/image', '/image/',
-                         '/image/versions'))
+                         '/image/versions', '/network', '/network/'))
 
 
 class KeystoneAuth:

@@ -131,12 +131,15 @@ def _network_uuids(ctx, requested, version):
 def _security_groups(ctx, requested):
     names = [g['name'] for g in requested or []] or ['default']
     if requested:
-        found = {g['name'] for g in
-                 networks_db.get_security_groups(ctx, names)}
+        # A name or (as the openstack CLI sends) a group's id.
+        found = {}
+        for group in networks_db.get_security_groups(ctx, names):
+            found[group['name']] = found[group['uuid']] = group['name']
         for name in names:
             if name not in found:
                 raise faults.bad_request('Security group %s not found.'
                                          % name)
+        names = [found[name] for name in names]
     return list(dict.fromkeys(names))
 
 

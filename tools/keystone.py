@@ -224,7 +224,7 @@ class Keystone:
             region_name=REGION, identity_api_version='3')
 
     def seed(self, novalite_endpoint):
-        """Projects, users, role assignments and the compute and image
+        """Projects, users, role assignments and the compute, image and network
         catalog entries pointing at ``novalite_endpoint`` (the API's base
         URL). Safe to run again: existing entries are reused or updated."""
         conn = self.admin_connection()
@@ -246,6 +246,8 @@ class Keystone:
             conn.identity.assign_project_role_to_user(proj, usr, roles[role])
         self._endpoint(conn, 'compute', 'nova', novalite_endpoint + '/v2.1')
         self._endpoint(conn, 'image', 'glance', novalite_endpoint + '/image')
+        self._endpoint(conn, 'network', 'neutron',
+                       novalite_endpoint + '/network')
 
     @staticmethod
     def _endpoint(conn, service_type, name, url):

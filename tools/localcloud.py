@@ -304,6 +304,7 @@ class LocalCloud:
             'auth_type': 'none',
             'compute_endpoint_override': self.endpoint + '/v2.1',
             'image_endpoint_override': self.endpoint + '/image',
+            'network_endpoint_override': self.endpoint + '/network',
             # Only a version document is served there (noauth2): enough for
             # clients that build an identity client eagerly.
             'identity_endpoint_override': self.endpoint + '/identity/v3',

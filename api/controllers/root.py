@@ -1,5 +1,6 @@
-"""URL tree roots: / (versions), /v2.1 (compute), /image (Glance v2) and
-/identity (a version document only, see controllers/identity.py)."""
+"""URL tree roots: / (versions), /v2.1 (compute), /image (Glance v2),
+/network (Neutron v2.0) and /identity (a version document only, see
+controllers/identity.py)."""
 
 import pecan
 
@@ -8,6 +9,7 @@ from novalite.api.controllers import identity
 from novalite.api.controllers import images
 from novalite.api.controllers import keypairs
 from novalite.api.controllers import limits
+from novalite.api.controllers import network
 from novalite.api.controllers import networks
 from novalite.api.controllers import quota_sets
 from novalite.api.controllers import servers
@@ -54,6 +56,7 @@ class RootController:
         self.conf = conf
         self.image = images.ImageRootController(conf)
         self.identity = identity.IdentityController(conf)
+        self.network = network.NetworkRootController(conf)
         pecan.route(self, 'v2.1', V21Controller(conf))
 
     @pecan.expose('json')

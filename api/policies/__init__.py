@@ -14,6 +14,7 @@ from novalite.api.policies import images
 from novalite.api.policies import keypairs
 from novalite.api.policies import limits
 from novalite.api.policies import instance_actions
+from novalite.api.policies import network
 from novalite.api.policies import networks
 from novalite.api.policies import quotas
 from novalite.api.policies import server_metadata
@@ -28,4 +29,5 @@ def list_rules():
         simple_tenant_usage.list_rules(),
         aggregates.list_rules(),
         services.list_rules(), hypervisors.list_rules(),
-        keypairs.list_rules(), quotas.list_rules(), limits.list_rules()))
+        keypairs.list_rules(), quotas.list_rules(), limits.list_rules(),
+        network.list_rules()))

@@ -10,11 +10,12 @@ from novalite.common.conf import conductor
 from novalite.common.conf import default
 from novalite.common.conf import image
 from novalite.common.conf import libvirt
+from novalite.common.conf import network
 from novalite.common.conf import quota
 from novalite.common.conf import scheduler
 
-MODULES = (default, api, compute, conductor, image, libvirt, quota,
-           scheduler)
+MODULES = (default, api, compute, conductor, image, libvirt, network,
+           quota, scheduler)
 
 CONF = cfg.CONF
 

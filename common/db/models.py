@@ -242,20 +242,49 @@ class Network(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(255))
     cidr: Mapped[str] = mapped_column(String(43))
     project_id: Mapped[str | None] = mapped_column(String(255))
+    # Neutron's attributes (migration 0005); project_id NULL is shared too.
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+    description: Mapped[str] = mapped_column(String(255), default='')
 
 
 class Port(Base):
-    """A fixed IP of an instance on a network; unique per network."""
+    """A fixed IP of an instance on a network; unique per network. A port
+    made through the network API may have no instance (``instance_uuid``
+    NULL) and ``project_id`` of its own; one a server made takes its
+    server's project."""
     __tablename__ = 'ports'
     __table_args__ = (UniqueConstraint('network_id', 'address'),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True)
     network_id: Mapped[int] = mapped_column(
         ForeignKey('networks.id'), index=True)
-    instance_uuid: Mapped[str] = mapped_column(String(36), index=True)
-    address: Mapped[str] = mapped_column(String(39))
+    instance_uuid: Mapped[str | None] = mapped_column(String(36), index=True)
+    address: Mapped[str | None] = mapped_column(String(39))
     mac_address: Mapped[str] = mapped_column(String(17))
     created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=_now)
+    project_id: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default='')
+    device_owner: Mapped[str | None] = mapped_column(String(255))
+    admin_state_up: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Subnet(TimestampMixin, Base):
+    """An address range of a network (Neutron's subnet)."""
+    __tablename__ = 'subnets'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    network_id: Mapped[int] = mapped_column(
+        ForeignKey('networks.id', ondelete='CASCADE'), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255), default='')
+    description: Mapped[str] = mapped_column(String(255), default='')
+    cidr: Mapped[str] = mapped_column(String(43))
+    ip_version: Mapped[int] = mapped_column(Integer, default=4)
+    gateway_ip: Mapped[str | None] = mapped_column(String(39))
+    enable_dhcp: Mapped[bool] = mapped_column(Boolean, default=True)
+    dns_nameservers: Mapped[list] = mapped_column(JSON, default=list)
+    allocation_pools: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class SecurityGroup(Base):
@@ -266,6 +295,35 @@ class SecurityGroup(Base):
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str | None] = mapped_column(String(255))
     project_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class SecurityGroupRule(Base):
+    """One rule of a security group (Neutron's fields)."""
+    __tablename__ = 'security_group_rules'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    security_group_id: Mapped[int] = mapped_column(
+        ForeignKey('security_groups.id', ondelete='CASCADE'), index=True)
+    project_id: Mapped[str | None] = mapped_column(String(255))
+    direction: Mapped[str] = mapped_column(String(16))
+    ethertype: Mapped[str] = mapped_column(String(16))
+    protocol: Mapped[str | None] = mapped_column(String(40))
+    port_range_min: Mapped[int | None] = mapped_column(Integer)
+    port_range_max: Mapped[int | None] = mapped_column(Integer)
+    remote_ip_prefix: Mapped[str | None] = mapped_column(String(255))
+    remote_group_id: Mapped[str | None] = mapped_column(String(36))
+    description: Mapped[str] = mapped_column(String(255), default='')
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime, default=_now)
+
+
+class PortSecurityGroup(Base):
+    """Which security groups a port is in."""
+    __tablename__ = 'port_security_groups'
+    port_id: Mapped[int] = mapped_column(
+        ForeignKey('ports.id', ondelete='CASCADE'), primary_key=True)
+    security_group_id: Mapped[int] = mapped_column(
+        ForeignKey('security_groups.id', ondelete='CASCADE'),
+        primary_key=True, index=True)
 
 
 class KeyPair(TimestampMixin, Base):

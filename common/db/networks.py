@@ -25,8 +25,9 @@ def _visible(query, model, ctx):
     # Shared rows (project_id NULL) are everyone's; admins see all.
     if ctx.is_admin:
         return query
+    shared = [model.shared.is_(True)] if model is models.Network else []
     return query.where(or_(model.project_id.is_(None),
-                           model.project_id == ctx.project_id))
+                           model.project_id == ctx.project_id, *shared))
 
 
 @session.retry
@@ -60,12 +61,15 @@ def get_networks(ctx, uuids=None):
 
 
 def get_security_groups(ctx, names=None):
-    """Security groups visible to ``ctx`` (optionally only ``names``)."""
+    """Security groups visible to ``ctx`` (optionally only those whose
+    name or uuid is in ``names``)."""
     with session.reader(ctx) as s:
         query = _visible(select(models.SecurityGroup), models.SecurityGroup,
                          ctx)
         if names is not None:
-            query = query.where(models.SecurityGroup.name.in_(list(names)))
+            query = query.where(or_(
+                models.SecurityGroup.name.in_(list(names)),
+                models.SecurityGroup.uuid.in_(list(names))))
         return [r.as_dict() for r in s.execute(query).scalars()]
 
 
@@ -81,6 +85,16 @@ def ensure_default(ctx):
             net = models.Network(uuid=str(uuid.uuid4()), name=name,
                                  cidr=cidr, project_id=None)
             s.add(net)
+            s.flush()
+            subnet = ipaddress.ip_network(cidr)
+            first = subnet.network_address + 1
+            s.add(models.Subnet(
+                uuid=str(uuid.uuid4()), network_id=net.id, project_id=None,
+                name=name + '-subnet', description='', cidr=cidr,
+                ip_version=4, gateway_ip=str(first), enable_dhcp=True,
+                dns_nameservers=[], allocation_pools=[{
+                    'start': str(first + 1),
+                    'end': str(subnet.broadcast_address - 1)}]))
         sg = s.execute(select(models.SecurityGroup).filter_by(
             name=DEFAULT_SECURITY_GROUP, project_id=None)).scalars().first()
         if sg is None:
@@ -132,6 +146,8 @@ def allocate_ports_many(s, instance_uuids, network_uuids):
             raise exception.NetworkNotFound(network_id=net_uuid)
     for net_uuid in network_uuids:
         net = nets[net_uuid]
+        if not net.cidr:    # no IPv4 subnet (yet)
+            raise exception.NoFixedIpsAvailable(network_id=net_uuid)
         used = set(s.execute(select(models.Port.address).filter_by(
             network_id=net.id)).scalars())
         free = _free_addresses(net.cidr, used)

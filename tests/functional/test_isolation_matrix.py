@@ -183,6 +183,8 @@ ROUTES = [
 ]
 from . import matrix_routes_keypairs_quotas  # noqa: E402 -- uses Route
 ROUTES += matrix_routes_keypairs_quotas.ROUTES
+from . import matrix_routes_network  # noqa: E402 -- uses Route
+ROUTES += matrix_routes_network.ROUTES
 from . import matrix_routes_admin_apis  # noqa: E402 -- uses Route
 ROUTES += matrix_routes_admin_apis.ROUTES
 

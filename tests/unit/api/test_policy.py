@@ -154,6 +154,20 @@ EXPECTED.update({
 })
 
 
+# The network API (Neutron's names; a target without ``shared`` is not
+# shared).
+EXPECTED.update({
+    'get_%s' % r: READER for r in ('network', 'subnet', 'port',
+                                   'security_group', 'security_group_rule')})
+EXPECTED.update({
+    '%s_%s' % (a, r): MEMBER for a in ('create', 'update', 'delete')
+    for r in ('network', 'subnet', 'port', 'security_group',
+              'security_group_rule')
+    if (a, r) != ('update', 'security_group_rule')})
+EXPECTED.update({'create_network:shared': ADMIN,
+                 'update_network:shared': ADMIN,
+                 'get_port:binding:host_id': ADMIN})
+
 @pytest.fixture
 def enforcing(conf):
     policy.reset()
