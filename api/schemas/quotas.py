@@ -31,7 +31,8 @@ def update_quota_set(version):
 
 
 def update_quota_class_set(version):
+    # Before 2.50 the server group limits are settable though not shown.
     resources = quota.visible(version, classes=True)
     if version < '2.50':
-        resources = resources + ['networks']
+        resources = resources + list(quota.SERVER_GROUPS) + ['networks']
     return _body('quota_class_set', resources)

@@ -213,3 +213,16 @@ def test_recheck_deletes_on_overrun(client, cloud, conf):
                                  '1, but already used 1 of 1 instances')
     live = instances_db.project_usage(nl_context.get_admin_context(), 'p1')
     assert live['instances'] == 1
+
+
+def test_quota_class_server_groups_settable_before_250(client, db):
+    rsp = put(client, '/v2.1/os-quota-class-sets/default', {
+        'quota_class_set': {'server_groups': 3}})
+    assert rsp.status_code == 200
+    assert 'server_groups' not in rsp.data['quota_class_set']
+    body = client.get('/v2.1/os-quota-class-sets/default', token=ADMIN,
+                      version='2.50').data['quota_class_set']
+    assert body['server_groups'] == 3
+    assert put(client, '/v2.1/os-quota-class-sets/default', {
+        'quota_class_set': {'floating_ips': 3}},
+        version='2.50').status_code == 400
