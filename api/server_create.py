@@ -18,6 +18,7 @@ from novalite.common.db import aggregates as aggregates_db
 from novalite.common.db import flavors as flavors_db
 from novalite.common.db import instances as instances_db
 from novalite.common.db import keypairs as keypairs_db
+from novalite.common.db import network_api
 from novalite.common.db import networks as networks_db
 from novalite.common import exception
 from novalite.common import states
@@ -111,21 +112,38 @@ def _network_uuids(ctx, requested, version):
                                          % ctx.project_id)
             return []
     uuids = []
+    entries = []
     for item in requested:
-        if item.get('port') or item.get('fixed_ip'):
-            raise faults.bad_request('Requesting a port or a fixed IP is '
-                                     'not supported yet.')
+        if item.get('fixed_ip'):
+            raise faults.bad_request('Requesting a fixed IP is not '
+                                     'supported yet.')
+        if item.get('port'):
+            entries.append({'port': _free_port(ctx, item['port'])})
+            continue
         if not item.get('uuid'):
             raise faults.bad_request('Bad networks format: network uuid is '
                                      'not in proper format (%s)'
                                      % item.get('uuid'))
         uuids.append(item['uuid'])
+        entries.append(item['uuid'])
     known = {n['uuid'] for n in networks_db.get_networks(ctx, uuids)}
     for net_uuid in uuids:
         if net_uuid not in known:
             raise faults.bad_request('Network %s could not be found.'
                                      % net_uuid)
-    return uuids
+    return entries
+
+
+def _free_port(ctx, port_id):
+    """``port_id`` if it is the caller's (400 otherwise) and no server's
+    (409 otherwise), as Nova asks Neutron."""
+    try:
+        port = network_api.get_port(ctx, str(port_id))
+    except network_api.Error:
+        raise faults.bad_request('Port id %s could not be found.' % port_id)
+    if port['device_id']:
+        raise faults.Fault(409, 'Port %s is still in use.' % port_id)
+    return port['id']
 
 
 def _security_groups(ctx, requested):
@@ -273,10 +291,16 @@ def create(ctx, conductor, plan, body):
         value['uuid'] = str(uuid.uuid4())
     spec = _request_spec(ctx, plan, body)
     spec['instance_uuids'] = [v['uuid'] for v in values]
+    if plan['count'] > 1 and any(isinstance(n, dict)
+                                 for n in plan['network_uuids']):
+        raise faults.bad_request(
+            'Unable to launch multiple instances with a single configured '
+            'port ID. Please launch your instance one by one with '
+            'different ports.')
     try:
         created = instances_db.create_instances(
             ctx, values, spec, plan['network_uuids'])
-    except exception.NoFixedIpsAvailable as exc:
+    except (exception.NoFixedIpsAvailable, networks_db.PortInUse) as exc:
         raise faults.Fault(409, exc.message)
     except exception.NetworkNotFound as exc:  # deleted meanwhile
         raise faults.bad_request(exc.message)

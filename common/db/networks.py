@@ -10,7 +10,7 @@ import ipaddress
 import random
 import uuid
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from novalite.common.db import models
@@ -18,6 +18,10 @@ from novalite.common.db import session
 from novalite.common import exception
 
 DEFAULT_NETWORK = ('private', '10.0.0.0/24')
+
+
+class PortInUse(exception.Conflict):
+    msg_fmt = 'Port %(port_id)s is still in use.'
 DEFAULT_SECURITY_GROUP = 'default'
 
 
@@ -135,9 +139,19 @@ def _free_addresses(cidr, used):
 def allocate_ports_many(s, instance_uuids, network_uuids):
     """Allocate one port per (instance, network) inside the open session
     ``s``: one query per network for the used addresses, whatever N is.
-    Returns {instance_uuid: [port dict, ...]}."""
+    An entry ``{'port': uuid}`` instead binds that existing (network API)
+    port to the one instance. Returns {instance_uuid: [port dict, ...]}.
+
+    :raises: PortInUse, NetworkNotFound, NoFixedIpsAvailable
+    """
     result = {u: [] for u in instance_uuids}
     if not network_uuids or not instance_uuids:
+        return result
+    ports = [n['port'] for n in network_uuids if isinstance(n, dict)]
+    network_uuids = [n for n in network_uuids if not isinstance(n, dict)]
+    for port_uuid in ports:
+        _bind_port(s, instance_uuids, port_uuid, result)
+    if not network_uuids:
         return result
     nets = {n.uuid: n for n in s.execute(select(models.Network).where(
         models.Network.uuid.in_(list(network_uuids)))).scalars()}
@@ -162,6 +176,20 @@ def allocate_ports_many(s, instance_uuids, network_uuids):
             result[inst_uuid].append(_port_dict(port, net))
     s.flush()
     return result
+
+
+def _bind_port(s, instance_uuids, port_uuid, result):
+    (inst_uuid,) = instance_uuids   # the API allows one server per port
+    bound = s.execute(update(models.Port).where(
+        models.Port.uuid == port_uuid,
+        models.Port.instance_uuid.is_(None)).values(
+        instance_uuid=inst_uuid, device_owner='compute:nova'))
+    if bound.rowcount != 1:
+        raise PortInUse(port_id=port_uuid)
+    port, net = s.execute(select(models.Port, models.Network).join(
+        models.Network, models.Port.network_id == models.Network.id).where(
+        models.Port.uuid == port_uuid)).one()
+    result[inst_uuid].append(_port_dict(port, net))
 
 
 def allocate_ports(session_or_ctx, instance_uuid, network_uuids):
@@ -213,6 +241,13 @@ def get_instance_ports(ctx, instance_uuid):
 
 
 def delete_ports_in_session(s, instance_uuids):
+    """Delete the ports the instances' boots made; a port made through
+    the network API (it has a project of its own) outlives its server,
+    unbound, as Nova leaves a port it did not create."""
+    s.execute(update(models.Port).where(
+        models.Port.instance_uuid.in_(list(instance_uuids)),
+        models.Port.project_id.is_not(None)).values(
+        instance_uuid=None, device_owner=''))
     s.execute(delete(models.Port).where(
         models.Port.instance_uuid.in_(list(instance_uuids))))
 

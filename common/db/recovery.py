@@ -183,8 +183,10 @@ def get_allocations(ctx):
 
 
 def get_port_owners(ctx):
-    """[(port uuid, instance uuid, address)] of every port."""
+    """[(port uuid, instance uuid, address)] of every port bound to an
+    instance (a network API port without a device is nobody's orphan)."""
     p = models.Port
     with session.reader(ctx) as s:
         return [tuple(r) for r in s.execute(
-            select(p.uuid, p.instance_uuid, p.address).order_by(p.id))]
+            select(p.uuid, p.instance_uuid, p.address)
+            .where(p.instance_uuid.is_not(None)).order_by(p.id))]

@@ -155,3 +155,30 @@ def test_cli_networks_groups_and_server_ports(cloud, tmp_path):
                ok=None)
     groups = _openstack(cloud, tmp_path, 'security', 'group', 'list')
     assert group not in {g['Name'] for g in groups}
+
+
+def test_boot_an_existing_port(cloud):
+    sdk = cloud.sdk
+    port = sdk.network.create_port(network_id=cloud.network_id,
+                                   name=_name('boot-port'))
+    try:
+        server = sdk.compute.create_server(
+            name=_name('port-vm'), image_id=cloud.image_id, flavor_id='42',
+            networks=[{'port': port.id}])
+        helpers.wait_status(cloud, server.id, 'ACTIVE')
+        bound = sdk.network.get_port(port.id)
+        assert bound.device_id == server.id
+        assert bound.binding_host_id in ('compute1', 'compute2')
+        addresses = sdk.compute.get_server(server.id).addresses
+        assert [a['addr'] for a in addresses['private']] == [
+            port.fixed_ips[0]['ip_address']]
+        resp = cloud.http('POST', '/servers', json={'server': {
+            'name': 'port-taken', 'imageRef': cloud.image_id,
+            'flavorRef': '42', 'networks': [{'port': port.id}]}})
+        assert resp.status_code == 409, resp.text
+        sdk.compute.delete_server(server)
+        helpers.wait_gone(cloud, server.id)
+        left = sdk.network.get_port(port.id)
+        assert left.device_id == '' and left.fixed_ips == port.fixed_ips
+    finally:
+        sdk.network.delete_port(port, ignore_missing=True)

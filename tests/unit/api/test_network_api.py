@@ -2,6 +2,8 @@
 
 import pytest
 
+from novalite.common.db import instances
+
 NET = '/network/v2.0/networks'
 SUBNETS = '/network/v2.0/subnets'
 PORTS = '/network/v2.0/ports'
@@ -255,3 +257,58 @@ def test_unknown_ids_are_neutron_404s(client, cloud, path):
     resp = client.get(path + '/00000000-0000-0000-0000-000000000000')
     assert resp.status_code == 404
     assert resp.data['NeutronError']['type'].endswith('NotFound')
+
+
+def _boot(client, cloud, networks, token='alice:p1', **extra):
+    return client.post('/v2.1/servers', {'server': dict({
+        'name': 'with-port', 'imageRef': cloud['image']['id'],
+        'flavorRef': '1', 'networks': networks}, **extra)}, token=token)
+
+
+def test_boot_an_existing_port(client, cloud, admin):
+    port = client.post(PORTS, {'port': {
+        'network_id': cloud['network']['uuid'], 'name': 'mine'}}).data['port']
+    resp = _boot(client, cloud, [{'port': port['id']}])
+    assert resp.status_code == 202, resp.body
+    server_id = resp.data['server']['id']
+    bound = client.get(PORTS + '/' + port['id']).data['port']
+    assert bound['device_id'] == server_id
+    assert bound['device_owner'] == 'compute:nova'
+    assert client.get(PORTS + '?device_id=' + server_id).data['ports'] == [
+        bound]
+    # Bound: neither a second server nor a delete may take it.
+    again = _boot(client, cloud, [{'port': port['id']}])
+    assert again.status_code == 409, again.body
+    assert again.data['conflictingRequest']['message'] == (
+        'Port %s is still in use.' % port['id'])
+    _error(client.delete(PORTS + '/' + port['id']), 409, 'PortInUse')
+    # The server gone, the port stays, unbound, as Nova leaves it; the
+    # ports a boot made go with their server.
+    made = _boot(client, cloud, [{'uuid': cloud['network']['uuid']},
+                                 {'port': client.post(PORTS, {'port': {
+                                     'network_id': cloud['network']['uuid']
+                                 }}).data['port']['id']}])
+    assert made.status_code == 202, made.body
+    made_id = made.data['server']['id']
+    assert len(client.get(PORTS + '?device_id=' + made_id).data[
+        'ports']) == 2
+    instances.destroy(admin, server_id)
+    instances.destroy(admin, made_id)
+    left = client.get(PORTS + '/' + port['id']).data['port']
+    assert left['device_id'] == '' and left['device_owner'] == ''
+    assert left['fixed_ips'] == bound['fixed_ips']
+    assert len(client.get(PORTS).data['ports']) == 2
+    assert client.delete(PORTS + '/' + port['id']).status_code == 204
+
+
+def test_boot_port_refusals(client, cloud):
+    port = client.post(PORTS, {'port': {
+        'network_id': cloud['network']['uuid']}}).data['port']
+    other = _boot(client, cloud, [{'port': port['id']}], token=BOB)
+    assert other.status_code == 400, other.body
+    assert 'could not be found' in other.data['badRequest']['message']
+    many = _boot(client, cloud, [{'port': port['id']}], min_count=2)
+    assert many.status_code == 400, many.body
+    assert 'single configured port ID' in many.data['badRequest']['message']
+    assert client.get(PORTS + '/' + port['id']).data['port'][
+        'device_id'] == ''
