@@ -22,6 +22,13 @@ LOG = logging.getLogger(__name__)
 REAP, LOG_ONLY, NOOP = 'reap', 'log', 'noop'
 
 
+def lives_elsewhere(instance):
+    """A live instance assigned to another host: its domain here goes, but
+    its files stay (on shared storage they are the new host's files)."""
+    return not (instance.get('deleted')
+                or instance.get('vm_state') == states.DELETED)
+
+
 def why_not_ours(instance, host):
     """Why the domain of ``instance`` should not run on ``host``, or None."""
     if instance.get('deleted') or instance.get('vm_state') == states.DELETED:
@@ -74,7 +81,7 @@ class Reaper:
             if reason is None:
                 continue
             found[uuid] = reason
-            self._handle(uuid, reason)
+            self._handle(uuid, reason, keep_files=lives_elsewhere(inst))
         return found
 
     def reap(self, ctx, instance_uuids):
@@ -96,7 +103,9 @@ class Reaper:
                 continue
             with self.locks.hold(uuid):
                 try:
-                    self.driver.destroy({'uuid': uuid})
+                    self.driver.destroy(
+                        {'uuid': uuid},
+                        keep_files=lives_elsewhere(known[uuid]))
                 except Exception:  # noqa: BLE001 -- report, do the others
                     LOG.exception('cannot destroy guest %s', uuid)
                     continue
@@ -105,17 +114,18 @@ class Reaper:
             done[uuid] = reason
         return done
 
-    def _handle(self, uuid, reason):
+    def _handle(self, uuid, reason, keep_files=False):
         if self.action != REAP:
             LOG.warning('domain %s still runs on this host but %s '
                         '(running_deleted_instance_action = %s)', uuid,
                         reason, self.action)
             return
-        LOG.warning('destroying domain %s and its files: %s '
-                    '(running_deleted_instance_action = reap)', uuid, reason)
+        LOG.warning('destroying domain %s%s: %s '
+                    '(running_deleted_instance_action = reap)', uuid,
+                    '' if keep_files else ' and its files', reason)
         with self.locks.hold(uuid):
             try:
-                self.driver.destroy({'uuid': uuid})
+                self.driver.destroy({'uuid': uuid}, keep_files=keep_files)
             except Exception:  # noqa: BLE001 -- try the others, retry later
                 LOG.exception('cannot destroy domain %s', uuid)
                 return

@@ -43,9 +43,15 @@ def _coerce(updates):
     return values
 
 
-def _live(s, instance_uuid):
-    row = s.execute(select(models.Instance).filter_by(
-        uuid=instance_uuid, deleted=0)).scalar_one_or_none()
+def _live(s, instance_uuid, for_update=False):
+    """The live row; ``for_update`` locks it until the transaction ends
+    (MariaDB/PostgreSQL), so a check of its task state and the write that
+    follows are one compare-and-swap: a second writer waits, then sees the
+    new state. (SQLite serializes writers anyway.)"""
+    query = select(models.Instance).filter_by(uuid=instance_uuid, deleted=0)
+    if for_update:
+        query = query.with_for_update()
+    row = s.execute(query).scalar_one_or_none()
     if row is None:
         raise exception.InstanceNotFound(instance_id=instance_uuid)
     return row
@@ -287,7 +293,8 @@ def update(ctx, instance_uuid, updates, expected_task_state=None,
     the same transaction, so a server is never seen in ERROR without it.
     Raises InstanceNotFound, UnexpectedTaskState."""
     with session.writer(ctx) as s:
-        row = _live(s, instance_uuid)
+        row = _live(s, instance_uuid,
+                    for_update=expected_task_state is not None)
         if expected_task_state is not None:
             expected = (list(expected_task_state)
                         if isinstance(expected_task_state, (list, tuple, set))
@@ -312,7 +319,7 @@ def update_and_start_action(ctx, instance_uuid, updates, action,
     Returns (the instance before, the instance after).
     Raises InstanceNotFound, UnexpectedTaskState."""
     with session.writer(ctx) as s:
-        row = _live(s, instance_uuid)
+        row = _live(s, instance_uuid, for_update=True)
         if row.task_state not in expected_task_state:
             raise exception.UnexpectedTaskState(
                 expected=list(expected_task_state), actual=row.task_state)

@@ -10,6 +10,7 @@ holding that guest's domain (same uuid, name and novalite metadata) and a
 stranger's; what happens to them is then asked of the agent itself over RPC.
 """
 
+import json
 import os
 import time
 import uuid as uuidlib
@@ -45,11 +46,10 @@ def _domain_xml(name, uuid):
 
 def _compute_up(cloud, host):
     """Whether novalite-manage sees the compute service of ``host`` up."""
-    for line in cloud.local.manage('service', 'list').splitlines():
-        cells = [c.strip() for c in line.strip('|').split('|')]
-        if len(cells) >= 4 and cells[:2] == ['novalite-compute', host]:
-            return cells[3] == 'up'
-    return False
+    services = json.loads(cloud.local.manage('--format', 'json', 'service',
+                                             'list'))
+    return any(s['binary'] == 'novalite-compute' and s['host'] == host
+               and s['state'] == 'up' for s in services)
 
 
 def _wait(predicate, timeout, what, cloud):

@@ -74,7 +74,9 @@ def test_init_host_reaps_deleted_and_moved_and_spares_the_rest(
     assert _uuids(driver) == {kept['uuid'], stranger['uuid']}
     assert driver.host.lookup(foreign).isActive()
     assert not os.path.exists(files[deleted['uuid']])
-    assert not os.path.exists(files[moved['uuid']])
+    # The moved instance's files stay: with a shared instances_path they
+    # are the new host's.
+    assert os.path.exists(files[moved['uuid']])
     assert os.path.exists(files[kept['uuid']])
     # One question for all domains; the reap writes nothing.
     (query,) = conductor.called('instance_get_by_uuids')
@@ -85,7 +87,7 @@ def test_init_host_reaps_deleted_and_moved_and_spares_the_rest(
     assert conductor.instances[moved['uuid']]['host'] == 'other-host'
     assert 'destroying domain %s and its files: the instance is deleted' % (
         deleted['uuid']) in caplog.text
-    assert ('destroying domain %s and its files: the instance is assigned '
+    assert ('destroying domain %s: the instance is assigned '
             'to host other-host' % moved['uuid']) in caplog.text
     assert 'domain %s belongs to no instance' % stranger['uuid'] in \
         caplog.text

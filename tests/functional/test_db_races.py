@@ -1,0 +1,78 @@
+"""Compare-and-swap on an instance's task state holds on MariaDB and
+PostgreSQL: two writers that both read the expected state cannot both
+write (READ COMMITTED lets the second overwrite the first unless the row
+is locked when read). In-process against private database servers."""
+
+import threading
+
+import pytest
+
+from novalite.common import config
+from novalite.common import context as nl_context
+from novalite.common.conf import CONF
+from novalite.common.db import instances
+from novalite.common.db import migration
+from novalite.common.db import models
+from novalite.common.db import session
+from novalite.common import exception
+from novalite.tools import localcloud
+
+
+@pytest.fixture(params=['mysql', 'postgresql'])
+def database(request, db_servers, tmp_path):
+    server = db_servers(request.param)
+    db = localcloud.Database(request.param, str(tmp_path),
+                             server_url=server.url)
+    db.create()
+    config.parse_args([], conf=CONF)
+    CONF.set_override('connection', db.url, group='database')
+    migration.db_sync(CONF)
+    yield CONF
+    CONF.clear_override('connection', group='database')
+    CONF.reset()
+    session.get_engine().dispose()
+    db.drop()
+
+
+def _instance(ctx):
+    uuid = '6f1a8e0c-2b3d-4e5f-8a9b-0c1d2e3f4a5b'
+    with session.writer(ctx) as s:
+        s.add(models.Instance(uuid=uuid, project_id='p', user_id='u',
+                              vm_state='active', task_state=None,
+                              power_state=1, flavor={}))
+    return uuid
+
+
+def test_two_writers_expecting_the_same_task_state(database, monkeypatch):
+    ctx = nl_context.get_admin_context()
+    uuid = _instance(ctx)
+    # Both writers read the row before either writes (when the read does
+    # not lock it); a locked read makes the second wait for the first.
+    barrier = threading.Barrier(2, timeout=2)
+    real_live = instances._live
+
+    def live_then_meet(s, instance_uuid, for_update=False):
+        row = real_live(s, instance_uuid, for_update=for_update)
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+        return row
+    monkeypatch.setattr(instances, '_live', live_then_meet)
+    results = []
+
+    def writer(task):
+        try:
+            instances.update(ctx, uuid, {'task_state': task},
+                             expected_task_state=[None])
+            results.append(task)
+        except exception.UnexpectedTaskState:
+            results.append('refused')
+
+    threads = [threading.Thread(target=writer, args=(t,))
+               for t in ('powering-off', 'rebooting')]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(results).count('refused') == 1, results
