@@ -31,7 +31,7 @@ class ExtensionsController:
     @pecan.expose()
     def _lookup(self, alias, *remainder):
         if remainder:
-            return None
+            return resources.Missing(), ()
         return _Extension(alias), ()
 
 
@@ -71,6 +71,10 @@ class V20Controller:
         request_env.only_get()
         return view.resources(_base(self.conf), COLLECTIONS)
 
+    @pecan.expose()
+    def _lookup(self, *remainder):
+        return resources.Missing(), ()
+
 
 class NetworkRootController:
     """/network: Neutron's version document (no token needed)."""
@@ -84,3 +88,7 @@ class NetworkRootController:
     def index(self):
         request_env.only_get()
         return view.versions(_base(self.conf))
+
+    @pecan.expose()
+    def _lookup(self, *remainder):
+        return resources.Missing(), ()

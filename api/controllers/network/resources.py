@@ -50,6 +50,15 @@ def _body():
                                 'Malformed request body')
 
 
+class Missing:
+    """Whatever /network does not serve: Neutron's 404."""
+
+    @pecan.expose()
+    def index(self, *args, **kwargs):
+        return view.fault(404, 'HTTPNotFound',
+                          'The resource could not be found.')
+
+
 class Collection:
     """One resource family; subclasses provide the database calls."""
 
@@ -129,7 +138,7 @@ class Collection:
     @pecan.expose()
     def _lookup(self, ident, *remainder):
         if remainder:
-            return None
+            return Missing(), ()
         return Item(self, ident), ()
 
 

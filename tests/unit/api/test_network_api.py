@@ -312,3 +312,55 @@ def test_boot_port_refusals(client, cloud):
     assert 'single configured port ID' in many.data['badRequest']['message']
     assert client.get(PORTS + '/' + port['id']).data['port'][
         'device_id'] == ''
+
+
+JUNK = [None, 0, -1, 2 ** 70, 1.5, True, '', 'x' * 300, [], [1], {},
+        {'a': 1}, '10.0.0.0/33', '::1', '\u2603', '00000000-0000']
+
+
+@pytest.mark.parametrize('path,resource,fields', [
+    (NET, 'network', ('name', 'admin_state_up', 'shared', 'description')),
+    (SUBNETS, 'subnet', ('network_id', 'cidr', 'ip_version', 'gateway_ip',
+                         'dns_nameservers', 'enable_dhcp')),
+    (PORTS, 'port', ('network_id', 'fixed_ips', 'mac_address',
+                     'security_groups', 'device_id', 'admin_state_up')),
+    (SGS, 'security_group', ('name', 'description', 'stateful')),
+    (RULES, 'security_group_rule', ('direction', 'ethertype', 'protocol',
+                                    'port_range_min', 'remote_ip_prefix',
+                                    'remote_group_id')),
+])
+def test_junk_bodies_are_neutron_4xx(client, cloud, path, resource, fields):
+    net = cloud['network']['uuid']
+    base = {'network': {}, 'subnet': {'network_id': net, 'cidr':
+                                      '10.77.0.0/24', 'ip_version': 4},
+            'port': {'network_id': net}, 'security_group': {'name': 'j'},
+            'security_group_rule': {'direction': 'ingress'}}[resource]
+    for field in fields:
+        for value in JUNK:
+            resp = client.post(path, {resource: dict(base, **{field: value})})
+            assert resp.status_code < 500, (field, value, resp.body)
+            if resp.status_code >= 400:
+                assert 'NeutronError' in resp.data, (field, value)
+            elif resp.status_code == 201:
+                item = resp.data[resource]
+                client.delete(path + '/' + item['id'])
+    for raw in (b'{', b'[]', b'"x"', b'{"%s": []}' % resource.encode()):
+        resp = client.request('POST', path, raw=raw,
+                              headers={'Content-Type': 'application/json'})
+        assert resp.status_code == 400, raw
+        assert 'NeutronError' in resp.data
+
+
+@pytest.mark.parametrize('query', ['limit=abc', 'limit=-1', 'marker=zz',
+                                   'fields=', 'name=%FF', 'sort_key=x',
+                                   'shared=maybe', 'fixed_ips=junk'])
+def test_junk_queries_never_500(client, cloud, query):
+    for path in (NET, SUBNETS, PORTS, SGS, RULES):
+        resp = client.get(path + '?' + query)
+        assert resp.status_code in (200, 400), (path, query, resp.body)
+
+
+def test_unknown_paths_and_methods_are_neutron_faults(client, cloud):
+    _error(client.get('/network/v2.0/routers'), 404, 'HTTPNotFound')
+    _error(client.request('PATCH', NET), 405, 'HTTPMethodNotAllowed')
+    _error(client.get(NET + '/x/y'), 404, 'HTTPNotFound')
