@@ -21,6 +21,8 @@ from tempest.lib.services.compute import servers_client
 from tempest.lib.services.compute import versions_client
 from tempest.lib.services.image.v2 import images_client as glance_client
 
+import tempest_check_admin
+
 # Microversions where a shape the clients validate changes; every other
 # one is checked by the read sweep.
 WRITE_VERSIONS = ('2.1', '2.19', '2.26', '2.45', '2.47', '2.52', '2.54',
@@ -85,6 +87,7 @@ class Checker:
         self.glance = glance_client.ImagesClient(
             NoAuth(args.endpoint + '/image/v2', args.token), 'image',
             'RegionOne', **kw)
+        self.admin_clients = tempest_check_admin.clients(compute)
         self.done = 0
 
     def step(self, what, func, *args, **kwargs):
@@ -241,6 +244,9 @@ class Checker:
             self.create_variants(high_t)
             self.flavor_writes(high_t)
             self.glance_reads()
+            tempest_check_admin.check(self, use, high, server_id,
+                                      self.servers.auth_provider.credentials
+                                      .project_id)
         finally:
             use(None)
             self.servers.delete_server(server_id)

@@ -38,7 +38,9 @@ def event(raw, project_id, traceback=False, host=False, hostid=False,
     if traceback:
         body['traceback'] = raw.get('traceback')
     if host:
-        body['host'] = raw.get('host')
+        # Nova's events always name a service host; ours may not (one the
+        # API recorded): an empty string, as tempest's schema wants one.
+        body['host'] = raw.get('host') or ''
     if hostid:
         body['hostId'] = host_id(raw.get('host'), project_id)
     if details:
