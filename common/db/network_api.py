@@ -286,7 +286,7 @@ _PORT_PROJECT = func.coalesce(models.Port.project_id,
 
 def _ports_query(ctx):
     query = (select(models.Port, models.Network, models.Instance.host,
-                    _PORT_PROJECT)
+                    _PORT_PROJECT, models.Instance.security_groups)
              .join(models.Network, models.Port.network_id == models.Network.id)
              .outerjoin(models.Instance,
                         models.Instance.uuid == models.Port.instance_uuid))
@@ -306,13 +306,19 @@ def _port_dicts(s, rows):
                   == models.PortSecurityGroup.security_group_id)
             .where(models.PortSecurityGroup.port_id.in_(port_ids))):
         groups[port_id].append(sg_uuid)
+    by_name = _groups_by_name(s, {r[3] for r in rows if r[0].project_id
+                                  is None and r[0].instance_uuid})
     subnets = {}
     for net_id in {r[1].id for r in rows}:
         subnets[net_id] = list(s.execute(select(
             models.Subnet.uuid, models.Subnet.cidr).filter_by(
             network_id=net_id).order_by(models.Subnet.id)))
     result = []
-    for port, net, host, project in rows:
+    for port, net, host, project, server_groups in rows:
+        if port.project_id is None and port.instance_uuid:
+            # A port a boot made: its server's groups, by name.
+            groups[port.id] = [by_name[project, n] for n in
+                               server_groups or [] if (project, n) in by_name]
         fixed = []
         if port.address:
             subnet_id = next((u for u, c in subnets[net.id]
@@ -341,6 +347,18 @@ def _port_dicts(s, rows):
             'updated_at': timestamp(port.created_at),
         })
     return result
+
+
+def _groups_by_name(s, projects):
+    """{(project, group name): group uuid} of the given projects."""
+    projects = [p for p in projects if p]
+    if not projects:
+        return {}
+    return {(project, name): group_uuid for project, name, group_uuid in
+            s.execute(select(models.SecurityGroup.project_id,
+                             models.SecurityGroup.name,
+                             models.SecurityGroup.uuid).where(
+                models.SecurityGroup.project_id.in_(projects)))}
 
 
 def list_ports(ctx):
@@ -469,7 +487,7 @@ def _create_port(ctx, values, default_group):
 def update_port(ctx, port_id, values):
     """name, admin_state_up, security_groups (uuids)."""
     with session.writer(ctx) as s:
-        port, _net, _host, project = _port_row(s, ctx, port_id)
+        port, _net, _host, project, _groups = _port_row(s, ctx, port_id)
         groups = values.pop('security_groups', None)
         for key, value in values.items():
             setattr(port, key, value)
@@ -487,7 +505,7 @@ def update_port(ctx, port_id, values):
 @session.retry
 def delete_port(ctx, port_id):
     with session.writer(ctx) as s:
-        port, net, _host, _project = _port_row(s, ctx, port_id)
+        port, net, _host, _project, _groups = _port_row(s, ctx, port_id)
         live = port.instance_uuid and s.execute(
             select(models.Instance.id).filter_by(
                 uuid=port.instance_uuid, deleted=0)).first()

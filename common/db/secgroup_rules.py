@@ -154,6 +154,11 @@ def delete_group(ctx, group_id):
         used = s.execute(select(func.count()).select_from(
             models.PortSecurityGroup).filter_by(
             security_group_id=row.id)).scalar()
+        # A live server of the project names it (the compute API keeps
+        # groups by name).
+        used = used or any(row.name in (groups or []) for groups in s.execute(
+            select(models.Instance.security_groups).filter_by(
+                project_id=row.project_id, deleted=0)).scalars())
         if used:
             raise network_api.Error(
                 409, 'SecurityGroupInUse',

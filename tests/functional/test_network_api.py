@@ -182,3 +182,32 @@ def test_boot_an_existing_port(cloud):
         assert left.device_id == '' and left.fixed_ips == port.fixed_ips
     finally:
         sdk.network.delete_port(port, ignore_missing=True)
+
+
+def test_cli_network_subnet_port_create_and_delete(cloud, tmp_path):
+    name = _name('cli-net')
+    net = _openstack(cloud, tmp_path, 'network', 'create', name)
+    assert net['name'] == name and net['status'] == 'ACTIVE'
+    try:
+        sub = _openstack(cloud, tmp_path, 'subnet', 'create', '--network',
+                         name, '--subnet-range', '192.168.88.0/24',
+                         '--dns-nameserver', '192.168.88.53', name + '-sub')
+        assert sub['cidr'] == '192.168.88.0/24'
+        assert sub['gateway_ip'] == '192.168.88.1'
+        out = _openstack(cloud, tmp_path, 'subnet', 'create', '--network',
+                         name, '--subnet-range', '192.168.88.0/25',
+                         name + '-overlap', ok=False)
+        assert 'overlaps with another subnet' in out
+        port = _openstack(cloud, tmp_path, 'port', 'create', '--network',
+                          name, '--fixed-ip', 'ip-address=192.168.88.10',
+                          name + '-port')
+        assert port['fixed_ips'][0]['ip_address'] == '192.168.88.10'
+        listed = _openstack(cloud, tmp_path, 'port', 'list', '--network',
+                            name)
+        assert [p['ID'] for p in listed] == [port['id']]
+        _openstack(cloud, tmp_path, 'port', 'delete', port['id'], ok=None)
+        _openstack(cloud, tmp_path, 'subnet', 'delete', sub['id'], ok=None)
+    finally:
+        _openstack(cloud, tmp_path, 'network', 'delete', name, ok=None)
+    nets = _openstack(cloud, tmp_path, 'network', 'list')
+    assert name not in {n['Name'] for n in nets}

@@ -364,3 +364,18 @@ def test_unknown_paths_and_methods_are_neutron_faults(client, cloud):
     _error(client.get('/network/v2.0/routers'), 404, 'HTTPNotFound')
     _error(client.request('PATCH', NET), 405, 'HTTPMethodNotAllowed')
     _error(client.get(NET + '/x/y'), 404, 'HTTPNotFound')
+
+
+def test_server_ports_carry_the_servers_groups(client, cloud, admin):
+    web = client.post(SGS, {'security_group': {'name': 'web'}}).data[
+        'security_group']
+    resp = client.post('/v2.1/servers', {'server': {
+        'name': 's-web', 'imageRef': cloud['image']['id'], 'flavorRef': '1',
+        'security_groups': [{'name': 'web'}]}})
+    assert resp.status_code == 202, resp.body
+    server_id = resp.data['server']['id']
+    (port,) = client.get(PORTS + '?device_id=' + server_id).data['ports']
+    assert port['security_groups'] == [web['id']]
+    _error(client.delete(SGS + '/' + web['id']), 409, 'SecurityGroupInUse')
+    instances.destroy(admin, server_id)
+    assert client.delete(SGS + '/' + web['id']).status_code == 204
