@@ -126,14 +126,17 @@ def _limits_and_usage(conf, ctx):
     return project, user
 
 
-def allowed_count(conf, ctx, flavor, min_count, max_count):
+def allowed_count(conf, ctx, flavor, min_count, max_count, limits=None):
     """The number of servers to create: ``max_count`` when it fits, fewer
     (but at least ``min_count``) when only that many fit, checked against
-    the project's and the user's limits.
+    the project's and the user's limits (left in the ``limits`` dict, when
+    given, for ``recheck_instances``).
 
     :raises: Fault 403 "Quota exceeded for <resource>: ..." otherwise.
     """
     project, user = _limits_and_usage(conf, ctx)
+    if limits is not None:
+        limits.update(project=project, user=user)
     scopes = [(project, None), (user, ctx.user_id)]
     if all(limits[r] < 0 for limits, _ in scopes
            for r in INSTANCE_RESOURCES):
@@ -191,7 +194,7 @@ def _recheck(conf, ctx, created, limits_by_scope):
         return over
 
 
-def recheck_instances(conf, ctx, created):
+def recheck_instances(conf, ctx, created, limits=None):
     """After the servers of a boot are written: if a concurrent boot of
     the project took the room meanwhile, delete them and answer 403 (rechecks
     of a project are serialized, so of two racing boots for the last slot
@@ -201,7 +204,10 @@ def recheck_instances(conf, ctx, created):
     """
     if not conf.quota.recheck_quota or not created:
         return
-    project, user = _limits_and_usage(conf, ctx)
+    if limits:
+        project, user = limits['project'], limits['user']
+    else:
+        project, user = _limits_and_usage(conf, ctx)
     scopes = [(project, None)]
     if user != project:
         scopes.append((user, ctx.user_id))

@@ -217,11 +217,13 @@ def prepare(conf, ctx, body, version):
     key_data = _key_data(ctx, req.get('key_name'))
     if req.get('metadata'):
         quota.check_metadata_items(ctx, len(req['metadata']), conf)
-    count = quota.allowed_count(conf, ctx, flavor, min_count, max_count)
+    limits = {}
+    count = quota.allowed_count(conf, ctx, flavor, min_count, max_count,
+                                limits)
     return {
         'key_data': key_data,
         'recheck': lambda created: quota.recheck_instances(conf, ctx,
-                                                           created),
+                                                           created, limits),
         'req': req, 'count': count, 'flavor': flavor, 'image': image,
         'network_uuids': _network_uuids(ctx, req.get('networks'), version),
         'security_groups': _security_groups(ctx, req.get('security_groups')),

@@ -2,7 +2,7 @@
 usage counts the quota engine (``api/quota.py``) checks them against.
 Usage is counted, never stored (Nova's counting quotas)."""
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from novalite.common.db import keypairs
 from novalite.common.db import models
@@ -100,16 +100,18 @@ def destroy_user(ctx, project_id, user_id):
 
 def count_instances(s, project_id, user_id=None):
     """{'instances', 'cores', 'ram'} the live servers of the project (of
-    one user of it, with ``user_id``) use, in an open session."""
-    query = select(models.Instance.flavor).filter_by(
+    one user of it, with ``user_id``) use, in an open session: one
+    aggregate query over the flavor snapshots."""
+    flavor = models.Instance.flavor
+    query = select(func.count(models.Instance.id),
+                   func.sum(flavor['vcpus'].as_integer()),
+                   func.sum(flavor['memory_mb'].as_integer())).filter_by(
         project_id=project_id, deleted=0)
     if user_id is not None:
         query = query.filter_by(user_id=user_id)
-    flavors = s.execute(query).scalars().all()
-    return {'instances': len(flavors),
-            'cores': sum(int((f or {}).get('vcpus') or 0) for f in flavors),
-            'ram': sum(int((f or {}).get('memory_mb') or 0)
-                       for f in flavors)}
+    count, cores, ram = s.execute(query).one()
+    return {'instances': int(count or 0), 'cores': int(cores or 0),
+            'ram': int(ram or 0)}
 
 
 def usage(ctx, project_id, user_id=None):
