@@ -16,7 +16,9 @@ OPTS = [
                      'Possible values: ComputeFilter (service up and enabled), '
                      'RamFilter, DiskFilter, CoreFilter, '
                      'AvailabilityZoneFilter (the availability zone asked '
-                     'for, from host aggregates).'),
+                     'for, from host aggregates), '
+                     'AggregateInstanceExtraSpecsFilter (flavor extra specs '
+                     'against host aggregate metadata).'),
     cfg.FloatOpt('ram_weight_multiplier', mutable=True, default=1.0,
                  help='Weight of free RAM when ranking hosts. Positive values '
                       'spread instances over hosts, negative values stack them.'),

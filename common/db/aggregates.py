@@ -193,3 +193,17 @@ def zones_of_hosts(ctx, hosts):
         for host, zone in s.execute(query):
             result.setdefault(host, []).append(zone)
     return result
+
+
+def host_metadata(ctx):
+    """{host: {key: {values}}}: the metadata of each host's aggregates,
+    merged (one query), for AggregateInstanceExtraSpecsFilter."""
+    query = (select(models.AggregateHost.host, models.AggregateMetadata.key,
+                    models.AggregateMetadata.value)
+             .join(models.AggregateMetadata, models.AggregateMetadata.
+                   aggregate_id == models.AggregateHost.aggregate_id))
+    result = {}
+    with session.reader(ctx) as s:
+        for host, key, value in s.execute(query):
+            result.setdefault(host, {}).setdefault(key, set()).add(value)
+    return result

@@ -181,3 +181,33 @@ def test_server_shows_its_hosts_zone(client, hosts, admin):
     zones = {s['id']: s['OS-EXT-AZ:availability_zone']
              for s in resp.data['servers']}
     assert zones == {made[0]['uuid']: 'nova', made[1]['uuid']: 'zone1'}
+
+
+def test_aggregate_instance_extra_specs_filter(client, hosts):
+    import types
+    from novalite.scheduler.filters import aggregate_extra_specs
+    from novalite.scheduler.filters import get_filters
+    agg = _create(client, 'ssd')
+    url = '%s/%d/action' % (AGG, agg['id'])
+    _post(client, url, {'add_host': {'host': 'compute2'}})
+    _post(client, url, {'set_metadata': {'metadata': {
+        'ssd': 'true', 'cpus': '16'}}})
+    [specs_filter] = get_filters(['AggregateInstanceExtraSpecsFilter'])
+    states = [types.SimpleNamespace(host=h) for h in ('compute1',
+                                                      'compute2')]
+
+    def passing(extra_specs):
+        return [h.host for h in specs_filter.filter_all(
+            states, {'flavor': {'extra_specs': extra_specs}})]
+    assert passing({}) == ['compute1', 'compute2']
+    assert passing({'hw:cpu_policy': 'dedicated'}) == [
+        'compute1', 'compute2']
+    assert passing({'ssd': 'true'}) == ['compute2']
+    assert passing({'aggregate_instance_extra_specs:ssd': 'true'}) == [
+        'compute2']
+    assert passing({'ssd': 'false'}) == []
+    assert passing({'cpus': '>= 8'}) == ['compute2']
+    assert passing({'cpus': '<or> 4 <or> 8'}) == []
+    assert aggregate_extra_specs.match('16', '= 12')
+    assert aggregate_extra_specs.match('abc', '<in> b')
+    assert aggregate_extra_specs.match('x', 's== x')
