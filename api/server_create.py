@@ -13,8 +13,8 @@ from novalite.api import faults
 from novalite.api import image_api
 from novalite.api import policy
 from novalite.api import quota
+from novalite.api import zones
 from novalite.api.schemas import common
-from novalite.common.db import aggregates as aggregates_db
 from novalite.common.db import flavors as flavors_db
 from novalite.common.db import instances as instances_db
 from novalite.common.db import keypairs as keypairs_db
@@ -206,11 +206,9 @@ def prepare(conf, ctx, body, version):
             'request (%d).' % (max_count, cap))
     create_options.check_hostname(req, max_count)
     destination = create_options.requested_destination(conf, ctx, req)
-    az = req.get('availability_zone')
-    if az not in (None, DEFAULT_AZ) and az not in set(
-            aggregates_db.host_zones(ctx).values()):
-        raise faults.bad_request('The requested availability zone is not '
-                                 'available')
+    # zone, zone:host, zone:host:node, zone::node (forced, admins).
+    az, forced = zones.requested_zone(ctx, req.get('availability_zone'))
+    destination = destination or forced
     flavor = _flavor(ctx, req['flavorRef'])
     image = _image(conf, ctx, req.get('imageRef'))
     check_flavor_fits_image(flavor, image)

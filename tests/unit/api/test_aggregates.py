@@ -211,3 +211,28 @@ def test_aggregate_instance_extra_specs_filter(client, hosts):
     assert aggregate_extra_specs.match('16', '= 12')
     assert aggregate_extra_specs.match('abc', '<in> b')
     assert aggregate_extra_specs.match('x', 's== x')
+
+
+def test_requested_zone_on_create(client, hosts, admin):
+    from novalite.api import faults
+    from novalite.api import zones
+    from novalite.common.db import placement
+    placement.compute_node_upsert(admin, 'compute2', 'compute2', {
+        'vcpus': 1, 'memory_mb': 512, 'local_gb': 1})
+    agg = _create(client, 'agg1', 'zone1')
+    _post(client, '%s/%d/action' % (AGG, agg['id']),
+          {'add_host': {'host': 'compute2'}})
+    assert zones.requested_zone(admin, None) == (None, None)
+    assert zones.requested_zone(admin, 'nova') == ('nova', None)
+    assert zones.requested_zone(admin, 'zone1') == ('zone1', None)
+    assert zones.requested_zone(admin, 'zone1:compute2') == (
+        'zone1', {'host': 'compute2', 'node': None})
+    assert zones.requested_zone(admin, '::compute2') == (
+        None, {'host': None, 'node': 'compute2'})
+    with pytest.raises(faults.Fault) as err:
+        zones.requested_zone(admin, 'nozone')
+    assert err.value.message == \
+        'The requested availability zone is not available'
+    with pytest.raises(faults.Fault) as err:
+        zones.requested_zone(admin, 'zone1:nohost')
+    assert err.value.message == 'Compute host nohost could not be found.'
