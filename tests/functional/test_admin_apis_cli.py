@@ -112,3 +112,54 @@ def test_zones_aggregates_services_hypervisors_usage(cloud, tmp_path):
     finally:
         cloud.sdk.compute.delete_server(server)
         helpers.wait_gone(cloud, server.id)
+
+
+def _api(cloud, method, path, body=None, version='2.53'):
+    import requests
+    rsp = requests.request(
+        method, cloud.compute_url + path, json=body, timeout=30,
+        headers={'X-Auth-Token': 'admin:admin',
+                 'OpenStack-API-Version': 'compute %s' % version})
+    assert rsp.status_code < 300, (method, path, rsp.status_code, rsp.text)
+    return rsp.json() if rsp.content else None
+
+
+def _boot(cloud, name, zone):
+    return _api(cloud, 'POST', '/servers', {'server': {
+        'name': name, 'imageRef': cloud.image_id, 'flavorRef': '42',
+        'networks': [{'uuid': cloud.network_id}],
+        'availability_zone': zone}})['server']['id']
+
+
+@pytest.mark.parametrize('cloud', ['sqlite'], indirect=True)
+def test_zone_places_and_disabled_service_gets_no_builds(cloud):
+    agg = _api(cloud, 'POST', '/os-aggregates', {'aggregate': {
+        'name': 'func-agg', 'availability_zone': 'func-zone'}})['aggregate']
+    svc = [s for s in _api(cloud, 'GET', '/os-services?host=compute2')[
+        'services'] if s['binary'] == 'novalite-compute'][0]
+    made = []
+    try:
+        _api(cloud, 'POST', '/os-aggregates/%d/action' % agg['id'],
+             {'add_host': {'host': 'compute2'}})
+        made.append(_boot(cloud, 'func-zoned', 'func-zone'))
+        server = helpers.wait_status(cloud, made[-1], 'ACTIVE')
+        assert server['OS-EXT-SRV-ATTR:host'] == 'compute2'
+        assert server['OS-EXT-AZ:availability_zone'] == 'func-zone'
+        made.append(_boot(cloud, 'func-nova', 'nova'))
+        server = helpers.wait_status(cloud, made[-1], 'ACTIVE')
+        assert server['OS-EXT-SRV-ATTR:host'] == 'compute1'
+        _api(cloud, 'PUT', '/os-services/' + svc['id'],
+             {'status': 'disabled', 'disabled_reason': 'func'})
+        made.append(_boot(cloud, 'func-disabled', 'func-zone'))
+        server = helpers.wait_status(cloud, made[-1], 'ERROR')
+        assert 'No valid host' in server['fault']['message']
+    finally:
+        _api(cloud, 'PUT', '/os-services/' + svc['id'],
+             {'status': 'enabled'})
+        for server_id in made:
+            _api(cloud, 'DELETE', '/servers/' + server_id)
+        for server_id in made:
+            helpers.wait_gone(cloud, server_id)
+        _api(cloud, 'POST', '/os-aggregates/%d/action' % agg['id'],
+             {'remove_host': {'host': 'compute2'}})
+        _api(cloud, 'DELETE', '/os-aggregates/%d' % agg['id'])
