@@ -100,7 +100,7 @@ def update(ctx, service_id, values):
 @session.retry
 def destroy(ctx, service_id, compute_binary=None):
     """Delete the service; for ``compute_binary`` also its host's compute
-    nodes, refusing (Conflict) while a live instance is on that host.
+    nodes and aggregate memberships, refusing (Conflict) while a live instance is on that host.
 
     :raises: NotFound, Conflict
     """
@@ -122,6 +122,8 @@ def destroy(ctx, service_id, compute_binary=None):
                             'instances first.')
             nodes = [n.id for n in s.execute(select(
                 models.ComputeNode).filter_by(host=row.host)).scalars()]
+            # Nova removes the host from its aggregates with the service.
+            s.execute(delete(models.AggregateHost).filter_by(host=row.host))
             if nodes:
                 s.execute(delete(models.Allocation).where(
                     models.Allocation.compute_node_id.in_(nodes)))

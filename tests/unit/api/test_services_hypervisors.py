@@ -133,9 +133,13 @@ def test_delete(client, hosts, admin):
                          token=ADMIN)
     assert resp.status_code == 409
     assert 'hosting instances' in resp.data['conflictingRequest']['message']
+    from novalite.common.db import aggregates
+    agg = aggregates.create(admin, 'agg')
+    aggregates.add_host(admin, agg['id'], 'compute2')
     resp = client.delete('/v2.1/os-services/%d' % by_host['compute2']['id'],
                          token=ADMIN)
     assert resp.status_code == 204
+    assert aggregates.get(admin, agg['id'])['hosts'] == []
     assert [n['host'] for n in placement.get_nodes_with_usage(admin)] == [
         'compute1']
     resp = client.delete('/v2.1/os-services/%d' % by_host['compute2']['id'],
