@@ -11,6 +11,7 @@ from oslo_log import log as logging
 from novalite.api import faults
 from novalite.api import image_api
 from novalite.api import policy
+from novalite.api import quota
 from novalite.api import server_create
 from novalite.api import server_lookup
 from novalite.common.db import instances as instances_db
@@ -216,6 +217,10 @@ def rebuild(conf, ctx, inst, req, compute_api):
     for key, column in _REBUILD_FIELDS:
         if key in req:
             updates[column] = req[key]
+    if 'key_name' in req:   # 2.54: a key pair of the caller's, or null
+        updates['key_data'] = server_create.key_data(ctx, req['key_name'])
+    if 'metadata' in req:
+        quota.check_metadata_items(ctx, len(req['metadata'] or {}), conf)
     inst, restore = begin(ctx, inst, REBUILD, updates)
     password = req.get('adminPass') or server_create.generate_password()
     cast(ctx, inst, REBUILD, compute_api, restore=restore,

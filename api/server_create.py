@@ -161,7 +161,7 @@ def _security_groups(ctx, requested):
     return list(dict.fromkeys(names))
 
 
-def _key_data(ctx, key_name):
+def key_data(ctx, key_name):
     """The public key of the caller's key pair ``key_name`` (None for
     none); 400 "Invalid key_name provided." when the user has no such
     key pair (Nova)."""
@@ -212,7 +212,7 @@ def prepare(conf, ctx, body, version):
     flavor = _flavor(ctx, req['flavorRef'])
     image = _image(conf, ctx, req.get('imageRef'))
     check_flavor_fits_image(flavor, image)
-    key_data = _key_data(ctx, req.get('key_name'))
+    key_data = key_data(ctx, req.get('key_name'))
     if req.get('metadata'):
         quota.check_metadata_items(ctx, len(req['metadata']), conf)
     limits = {}

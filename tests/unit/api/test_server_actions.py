@@ -412,3 +412,24 @@ def test_action_lost_race_writes_no_action_record(client, cloud, compute,
     assert 'stop' not in _actions(admin, inst['uuid'])
     assert _get(admin, inst['uuid'])['task_state'] == 'pausing'
     compute.no_cast()
+
+
+def test_rebuild_key_name_must_be_a_key_pair_of_the_caller(client, cloud,
+                                                          compute, admin):
+    inst = _server(admin, cloud, vm_state=states.STOPPED)
+    body = {'rebuild': {'imageRef': cloud['image']['id'],
+                        'key_name': 'nosuchkey'}}
+    resp = _action(client, inst['uuid'], body, version='2.54')
+    assert resp.status_code == 400
+    assert resp.data['badRequest']['message'] == \
+        'Invalid key_name provided.'
+    assert _get(admin, inst['uuid'])['task_state'] is None   # nothing written
+    key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAbPJ1l5n0iQbx0tLy0Q9mJk0Z6' \
+          'o6o2o0pQkE6xN2Vh0 k1'
+    assert client.post('/v2.1/os-keypairs', {'keypair': {
+        'name': 'k1', 'public_key': key}}).status_code == 200
+    body['rebuild']['key_name'] = 'k1'
+    resp = _action(client, inst['uuid'], body, version='2.54')
+    assert resp.status_code == 202, resp.body
+    row = _get(admin, inst['uuid'])
+    assert (row['key_name'], row['key_data']) == ('k1', key)
