@@ -212,14 +212,14 @@ def prepare(conf, ctx, body, version):
     flavor = _flavor(ctx, req['flavorRef'])
     image = _image(conf, ctx, req.get('imageRef'))
     check_flavor_fits_image(flavor, image)
-    key_data = key_data(ctx, req.get('key_name'))
+    public_key = key_data(ctx, req.get('key_name'))
     if req.get('metadata'):
         quota.check_metadata_items(ctx, len(req['metadata']), conf)
     limits = {}
     count = quota.allowed_count(conf, ctx, flavor, min_count, max_count,
                                 limits)
     return {
-        'key_data': key_data,
+        'key_data': public_key,
         'recheck': lambda created: quota.recheck_instances(conf, ctx,
                                                            created, limits),
         'req': req, 'count': count, 'flavor': flavor, 'image': image,
