@@ -1,6 +1,7 @@
 """Service processes register, heartbeat, are seen down when they stop
 beating, and stop cleanly on SIGTERM."""
 
+import json
 import os
 import signal
 import time
@@ -16,13 +17,10 @@ def _beats(cloud, binary='novalite-compute'):
 
 def _service_states(cloud):
     """{host: 'up'|'down'} of compute services, from novalite-manage."""
-    out = cloud.local.manage('service', 'list')
-    states = {}
-    for line in out.splitlines():
-        cells = [c.strip() for c in line.strip('|').split('|')]
-        if len(cells) >= 4 and cells[0] == 'novalite-compute':
-            states[cells[1]] = cells[3]
-    return states
+    services = json.loads(cloud.local.manage('--format', 'json', 'service',
+                                             'list'))
+    return {s['host']: s['state'] for s in services
+            if s['binary'] == 'novalite-compute'}
 
 
 def test_every_service_registers_and_heartbeats(cloud):
