@@ -15,7 +15,7 @@ APT_PACKAGES := rabbitmq-server libvirt-daemon-system libvirt-clients \
 	mariadb-server postgresql systemd shellcheck
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test unit functional e2e guest bench bench-real deps venv \
+.PHONY: run stop test unit functional functional-all e2e guest bench bench-real deps venv \
 	services sample-config sample-policy clean fuzz rally bench-runner chaos
 
 run: venv services
@@ -25,13 +25,19 @@ stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m novalite.tools.devrun stop --state $(STATE); fi
 
 test: venv services
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q --durations=25 tests
 
 unit: venv
 	$(BIN)/python -m pytest -q tests/unit
 
 functional: venv services
 	$(BIN)/python -m pytest -q tests/functional
+
+# Every functional module on SQLite, MariaDB and PostgreSQL (make test runs
+# the boot, scheduling-race and database-outage modules on all three and
+# the rest on SQLite).
+functional-all: venv services
+	NOVALITE_BACKENDS=sqlite,mysql,postgresql $(BIN)/python -m pytest -q tests/functional
 
 # Real QEMU guests (TCG) through the whole path; builds the test guest first.
 e2e: venv services

@@ -17,6 +17,12 @@ from novalite.tests.functional import helpers
 from novalite.tools import localcloud
 
 BACKENDS = ('sqlite', 'mysql', 'postgresql')
+# `make test` runs every module on SQLite and the modules that set
+# ``ALL_BACKENDS = True`` (boot, scheduling races, database outage) on all
+# three; NOVALITE_BACKENDS=sqlite,mysql,postgresql (`make functional-all`)
+# runs every module on each.
+DEFAULT_BACKENDS = tuple(os.environ.get('NOVALITE_BACKENDS', 'sqlite')
+                         .split(','))
 COMPUTE_HOSTS = ('compute1', 'compute2')
 
 
@@ -50,7 +56,18 @@ class Cloud:
             return conn.exec_driver_sql(sql).fetchall()
 
 
-@pytest.fixture(scope='session', params=BACKENDS)
+def pytest_generate_tests(metafunc):
+    if 'cloud' not in metafunc.fixturenames:
+        return
+    for marker in metafunc.definition.iter_markers('parametrize'):
+        if marker.args and marker.args[0] == 'cloud':
+            return      # the test names its backends itself
+    backends = (BACKENDS if getattr(metafunc.module, 'ALL_BACKENDS', False)
+                else DEFAULT_BACKENDS)
+    metafunc.parametrize('cloud', backends, indirect=True, scope='session')
+
+
+@pytest.fixture(scope='session')
 def cloud(request, tmp_path_factory, db_servers):
     backend = request.param
     state = str(tmp_path_factory.mktemp('cloud-' + backend))

@@ -4,6 +4,9 @@
 
 from novalite.tests.functional import helpers
 
+# Run on SQLite, MariaDB and PostgreSQL in `make test` (conftest.py).
+ALL_BACKENDS = True
+
 
 def test_boot_ten_servers_spread_over_hosts_then_delete(cloud):
     sdk = cloud.sdk

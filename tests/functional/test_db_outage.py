@@ -16,6 +16,9 @@ import requests
 
 from novalite.tests.functional import helpers
 
+# Run on SQLite, MariaDB and PostgreSQL in `make test` (conftest.py).
+ALL_BACKENDS = True
+
 OUTAGE = 8          # seconds the database is away
 NAME = 'dbout'
 

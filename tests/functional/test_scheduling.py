@@ -6,6 +6,9 @@ import concurrent.futures
 
 from novalite.tests.functional import helpers
 
+# Run on SQLite, MariaDB and PostgreSQL in `make test` (conftest.py).
+ALL_BACKENDS = True
+
 FLAVOR_MB = 1024
 
 
