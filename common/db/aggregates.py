@@ -166,6 +166,7 @@ def remove_host(ctx, aggregate_id, host):
         return _full(s, [row])[0]
 
 
+@session.retry
 def host_zones(ctx):
     """{host: availability zone} for hosts of aggregates that have one
     (one query). A host in several zoned aggregates gets the first."""
@@ -195,6 +196,7 @@ def zones_of_hosts(ctx, hosts):
     return result
 
 
+@session.retry
 def host_metadata(ctx):
     """{host: {key: {values}}}: the metadata of each host's aggregates,
     merged (one query), for AggregateInstanceExtraSpecsFilter."""

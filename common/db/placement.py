@@ -93,6 +93,7 @@ def _with_usage(row):
     return d
 
 
+@session.retry
 def get_nodes_with_usage(ctx):
     """Every compute node dict plus ``vcpus_used``, ``memory_mb_used`` and
     ``disk_gb_used`` (and its ``generation``), in one query."""
@@ -101,6 +102,7 @@ def get_nodes_with_usage(ctx):
         return [_with_usage(r) for r in rows]
 
 
+@session.retry
 def get_node_by_uuid(ctx, node_uuid):
     """One node dict with usage, as ``get_nodes_with_usage`` gives it.
 
@@ -158,6 +160,7 @@ def claim(ctx, consumer_uuid, node_id, generation, resources):
         return alloc.as_dict()
 
 
+@session.retry
 def free(ctx, consumer_uuid):
     """Drop the consumer's allocation; True if it had one (idempotent)."""
     return free_all(ctx, [consumer_uuid]) > 0
@@ -176,6 +179,7 @@ def free_all(ctx, consumer_uuids):
         return result.rowcount
 
 
+@session.retry
 def get_allocation(ctx, consumer_uuid):
     """The consumer's allocation dict plus its node's ``compute_node_uuid``,
     ``host`` and ``nodename``; None when it holds nothing."""

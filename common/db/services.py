@@ -32,6 +32,7 @@ def heartbeat(ctx, host, binary, topic=None):
         return row.as_dict()
 
 
+@session.retry
 def get_all(ctx, binary=None):
     with session.reader(ctx) as s:
         query = select(models.Service)

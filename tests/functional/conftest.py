@@ -81,7 +81,13 @@ def cloud(request, tmp_path_factory, db_servers):
             # Short, so a stopped compute agent is seen down within a test.
             extra_conf={'DEFAULT': {
                 'report_interval': helpers.REPORT_INTERVAL,
-                'service_down_time': helpers.SERVICE_DOWN_TIME}}) as local:
+                'service_down_time': helpers.SERVICE_DOWN_TIME},
+                # Recovery within a test's wait (a boot that met a
+                # database outage with every host looking down is retried
+                # after grace + interval; grace must exceed
+                # rpc_call_timeout, 30 s here).
+                'conductor': {'build_recovery_interval': 5,
+                              'build_recovery_grace': 35}}) as local:
         cloud = Cloud(local, backend)
         _seed(cloud, state)
         yield cloud
