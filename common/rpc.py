@@ -105,6 +105,13 @@ def get_server(conf, topic, server, version, endpoints, exposed_only=True):
         serializer=RequestContextSerializer(), access_policy=policy)
 
 
+def message_of(exc):
+    """``exc``'s message without the remote traceback that oslo.messaging
+    appends to an exception it re-raises from another service (for log
+    lines about expected outcomes: they must not look like crashes)."""
+    return str(exc).split('\nTraceback (most recent call last):')[0].strip()
+
+
 def target(version):
     """The RPC target a manager declares (its API version)."""
     return messaging.Target(version=version)

@@ -229,7 +229,8 @@ class ServerActionsMixin:
             try:
                 work(step)
             except _TakenOver as exc:
-                LOG.info('%s of instance %s stopped: %s', event, uuid, exc)
+                LOG.info('%s of instance %s stopped: %s', event, uuid,
+                         rpc.message_of(exc))
                 self._event(ctxt, 'finish', uuid, event, 'Error', str(exc))
                 return False
             except Exception as exc:  # noqa: BLE001 -- revert, record

@@ -20,6 +20,7 @@ import traceback
 from oslo_log import log as logging
 
 from novalite.common import exception
+from novalite.common import rpc
 from novalite.common import states
 from novalite.compute import action_events
 
@@ -67,7 +68,8 @@ class BuildWorkflow:
         except _TAKEN_OVER as exc:
             # Deleted before we started, or a duplicate of a build already
             # done: nothing of ours exists, so touch nothing.
-            LOG.info('not building instance %s: %s', uuid, exc)
+            LOG.info('not building instance %s: %s', uuid,
+                     rpc.message_of(exc))
             return None
         try:
             self._event(ctx, 'start', uuid)
@@ -88,7 +90,8 @@ class BuildWorkflow:
                 power_state=states.RUNNING, task_state=None,
                 launched_at=utcnow_iso())
         except _TAKEN_OVER as exc:
-            LOG.info('build of instance %s stopped: %s', uuid, exc)
+            LOG.info('build of instance %s stopped: %s', uuid,
+                     rpc.message_of(exc))
             if spawned:
                 self._cleanup(instance)
             self._event(ctx, 'finish', uuid, 'Error', str(exc))

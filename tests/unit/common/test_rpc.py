@@ -129,3 +129,13 @@ def test_services_serve_exposed_methods_only(conf):
     finally:
         server.stop()
         server.wait()
+
+
+def test_message_of_drops_the_remote_traceback():
+    # What oslo.messaging makes of an exception re-raised from a remote
+    # service: its message, a newline, then the remote traceback.
+    exc = exception.InstanceNotFound(
+        message='Instance x could not be found.\nTraceback (most recent '
+                'call last):\n  File "conductor/manager.py", line 79')
+    assert rpc.message_of(exc) == 'Instance x could not be found.'
+    assert rpc.message_of(ValueError('plain')) == 'plain'
