@@ -61,6 +61,7 @@ CHAOS_SEED ?= 20261201
 chaos: venv services
 	NOVALITE_CHAOS_BOOTS=$(CHAOS_BOOTS) NOVALITE_CHAOS_BACKENDS=$(CHAOS_BACKENDS) \
 		NOVALITE_CHAOS_SEED=$(CHAOS_SEED) \
+		NOVALITE_CHAOS_FAULTS=api,conductor,scheduler,compute-compute1,rabbitmq \
 		$(BIN)/python -m pytest -q -s tests/functional/test_chaos.py
 
 # The tiny test guest from Debian packages, cached in $(STATE)/test-guest.
