@@ -10,16 +10,28 @@ AUTH ?= noauth2
 BIN := $(VENV)/bin
 # mariadb-server and postgresql only for their binaries: the tests start
 # private servers (tools/dbservers.py), never the machine's services.
+# dnsmasq-base and iptables (iptables, ebtables-nft) for libvirt's networks and nwfilters;
+# iproute2 and openssh-client for SSH into guests (make run, e2e);
+# chromium and chromium-driver for the Horizon browser test.
 APT_PACKAGES := rabbitmq-server libvirt-daemon-system libvirt-clients \
 	qemu-system-x86 qemu-utils libvirt-dev pkg-config \
-	mariadb-server postgresql systemd shellcheck
+	mariadb-server postgresql systemd shellcheck \
+	dnsmasq-base iptables iproute2 openssh-client \
+	chromium chromium-driver
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test unit functional functional-all e2e guest bench bench-real deps venv \
-	services sample-config sample-policy clean fuzz rally bench-runner chaos
+.PHONY: run horizon stop test unit functional functional-all e2e guest bench bench-real deps venv \
+	services sample-config sample-policy clean fuzz rally bench-runner chaos tempest
 
 run: venv services
 	$(BIN)/python -m novalite.tools.devrun start --state $(STATE) --auth $(AUTH)
+
+# Horizon (PyPI, own virtualenv in $(STATE)/horizon-venv) on 127.0.0.1:8080
+# in front of `make run AUTH=keystone`'s cloud (tools/horizon.py); make stop
+# stops it too.
+horizon: AUTH = keystone
+horizon: run
+	$(BIN)/python -m novalite.tools.horizon start --state $(STATE)
 
 stop:
 	@if [ -x $(BIN)/python ]; then $(BIN)/python -m novalite.tools.devrun stop --state $(STATE); fi
@@ -80,6 +92,15 @@ bench-real: venv services
 RALLY_ARGS ?= {}
 rally: venv services
 	$(BIN)/python -m novalite.tools.rally --state $(STATE) --task-args '$(RALLY_ARGS)'
+
+# Real tempest (PyPI, own virtualenv in $(STATE)/tempest-venv) with
+# pre-provisioned accounts against a disposable cloud behind a real Keystone
+# on free ports (tools/tempest_run.py): the compute and image tests of the
+# interop guideline 2020.06 minus the volume-attach ones; counts in
+# doc/tempest.md. `make test` runs the whole list too (test_tempest_run.py).
+TEMPEST_ARGS ?=
+tempest: venv services
+	$(BIN)/python -m novalite.tools.tempest_run --state $(STATE) $(TEMPEST_ARGS)
 
 # The built-in Rally-style runner on the same task file, against its own
 # disposable cloud (BENCH_OPTS, e.g. --cloud novalite to use clouds.yaml).

@@ -35,3 +35,41 @@ def check_hostname(req, max_count):
     if req.get('hostname') and max_count > 1:
         raise faults.bad_request('Cannot set hostname when creating more '
                                  'than one server.')
+
+
+# Nova's BDM v2 destinations and sources that need a block storage service.
+_VOLUME_SOURCES = ('volume', 'snapshot')
+
+
+def boot_image_ref(req):
+    """The image to boot: ``imageRef``, or the ``block_device_mapping_v2``
+    entry with boot_index 0, source image and destination local (what
+    Horizon and novaclient send to boot from an image). Local blank disks
+    (ephemeral, swap) are the flavor's. Anything needing a volume is
+    refused with a 400: novalite has no block storage service.
+
+    :raises: Fault 400
+    """
+    image_ref = req.get('imageRef')
+    for bdm in req.get('block_device_mapping_v2') or []:
+        if not isinstance(bdm, dict):
+            raise faults.bad_request('Block Device Mapping is Invalid: '
+                                     'each entry must be an object.')
+        source = bdm.get('source_type')
+        dest = bdm.get('destination_type') or 'local'
+        if source in _VOLUME_SOURCES or dest == 'volume':
+            raise faults.bad_request(
+                'Block Device Mapping is Invalid: volumes are not '
+                'supported: this cloud has no block storage service.')
+        if source not in ('image', 'blank'):
+            raise faults.bad_request('Block Device Mapping is Invalid: '
+                                     'source_type %s is not supported.'
+                                     % source)
+        boot = str(bdm.get('boot_index')) == '0'
+        if source == 'image' and boot and not image_ref:
+            image_ref = bdm.get('uuid')
+    if req.get('block_device_mapping'):
+        raise faults.bad_request('Block Device Mapping is Invalid: volumes '
+                                 'are not supported: this cloud has no '
+                                 'block storage service.')
+    return image_ref

@@ -3,8 +3,11 @@ user (user row > project row > ``default`` class row > ``[quota]``
 option), the checks on server create (with a recheck after the write),
 key pairs and metadata, and the sets each microversion shows."""
 
+import base64
+
 from novalite.api import faults
 from novalite.common.db import quotas as quotas_db
+from novalite.common.db import server_groups as server_groups_db
 from novalite.common.db import session
 
 DEFAULT_CLASS = 'default'
@@ -23,8 +26,8 @@ _OPTION = {'injected_file_path_bytes': 'injected_file_path_length'}
 _FIXED = {'floating_ips': 10, 'fixed_ips': -1, 'security_groups': 10,
           'security_group_rules': 20}
 # Usage counters other resources register: {resource: f(ctx, project_id,
-# user_id) -> int} (server groups, when they come).
-COUNTERS = {}
+# user_id) -> int}.
+COUNTERS = {'server_groups': server_groups_db.counts}
 
 
 def conf_defaults(conf):
@@ -238,6 +241,31 @@ def keypair_check(conf, ctx, user_id):
     return check
 
 
+def check_injected_files(conf, ctx, personality):
+    """Personality files (before 2.57) within the user's limits, as Nova's
+    _check_injected_file_quota; returns ``[[path, base64 contents]]``.
+
+    :raises: Fault 403 with Nova's messages
+    """
+    files = [[f.get('path') or '', f.get('contents') or '']
+             for f in personality or ()]
+    if not files:
+        return []
+    limits = user_limits(conf, ctx, ctx.project_id, ctx.user_id)
+    if 0 <= limits['injected_files'] < len(files):
+        raise faults.Fault(403, 'Personality file limit exceeded')
+    path_max = limits['injected_file_path_bytes']
+    content_max = limits['injected_file_content_bytes']
+    for path, contents in files:
+        if 0 <= path_max < len(path.encode('utf-8')):
+            raise faults.Fault(403, 'Personality file path exceeds maximum '
+                                    '%d' % path_max)
+        if 0 <= content_max < len(base64.b64decode(contents)):
+            raise faults.Fault(403, 'Personality file content exceeds '
+                                    'maximum %d' % content_max)
+    return files
+
+
 def check_metadata_items(ctx, count, conf=None):
     """A server's metadata may have ``count`` items (Nova's
     _check_metadata_properties_quota); for the metadata APIs too.
@@ -251,3 +279,31 @@ def check_metadata_items(ctx, count, conf=None):
     if 0 <= limit < count:
         raise faults.Fault(403, 'Maximum number of metadata items exceeds '
                                 '%d' % limit)
+
+
+def server_group_check(conf, ctx):
+    """What the server group's write transaction runs first: one more
+    group must fit the project's and the user's ``server_groups`` limits
+    (the project's guard serializes two creates); None when unlimited.
+
+    :raises: (when run) Fault 403 "Quota exceeded, too many server groups."
+    """
+    project, user = _limits_and_usage(conf, ctx)
+    scopes = [(project['server_groups'], None),
+              (user['server_groups'], ctx.user_id)]
+    if all(limit < 0 for limit, _ in scopes):
+        return None
+
+    def check(s):
+        quotas_db.lock_project(s, ctx.project_id)
+        for limit, user_id in scopes:
+            if limit >= 0 and server_groups_db.count(
+                    s, ctx.project_id, user_id) + 1 > limit:
+                raise faults.Fault(403, 'Quota exceeded, too many server '
+                                        'groups.')
+    return check
+
+
+def server_group_members_limit(conf, ctx):
+    """The caller's ``server_group_members`` limit (-1: unlimited)."""
+    return _limits_and_usage(conf, ctx)[1]['server_group_members']

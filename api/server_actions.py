@@ -8,6 +8,7 @@ import re
 
 from oslo_log import log as logging
 
+from novalite.api import access_ip
 from novalite.api import faults
 from novalite.api import image_api
 from novalite.api import policy
@@ -214,6 +215,7 @@ def rebuild(conf, ctx, inst, req, compute_api):
     image = _active_image(conf, ctx, req['imageRef'])
     server_create.check_flavor_fits_image(inst['flavor'] or {}, image)
     updates = {'image_ref': image['id']}
+    access_ip.normalize(req)
     for key, column in _REBUILD_FIELDS:
         if key in req:
             updates[column] = req[key]
@@ -252,11 +254,13 @@ def create_image(conf, ctx, inst, req, compute_api):
     # among the stored properties and must not be inherited.
     properties = {k: str(v) for k, v in (base.get('properties') or {}).items()
                   if k != 'os_hidden'}
-    properties.update(req.get('metadata') or {})
     properties.update({'image_type': 'snapshot',
                        'instance_uuid': inst['uuid'],
                        'base_image_ref': inst['image_ref'] or '',
                        'user_id': ctx.user_id})
+    # The request's metadata last, as Nova's extra_properties: tempest's
+    # test_create_delete_image sets image_type=test and reads it back.
+    properties.update(req.get('metadata') or {})
     flavor = inst['flavor'] or {}
     image = image_api.create_queued(conf, ctx, {
         'name': req['name'], 'visibility': 'private',

@@ -8,6 +8,7 @@ import uuid
 
 from oslo_log import log as logging
 
+from novalite.api import access_ip
 from novalite.api import create_options
 from novalite.api import faults
 from novalite.api import image_api
@@ -15,11 +16,15 @@ from novalite.api import policy
 from novalite.api import quota
 from novalite.api import zones
 from novalite.api.schemas import common
+from novalite.api.schemas import server_groups as server_groups_schema
+from novalite.api import validation
+from novalite.common.db import flavor_extras
 from novalite.common.db import flavors as flavors_db
 from novalite.common.db import instances as instances_db
 from novalite.common.db import keypairs as keypairs_db
 from novalite.common.db import network_api
 from novalite.common.db import networks as networks_db
+from novalite.common.db import server_groups as server_groups_db
 from novalite.common import exception
 from novalite.common import states
 
@@ -54,9 +59,13 @@ def flavor_snapshot(flavor):
 
 def _flavor(ctx, ref):
     try:
-        return flavors_db.get_by_flavorid(ctx, str(ref))
+        flavor = flavors_db.get_by_flavorid(ctx, str(ref))
     except exception.FlavorNotFound:
         raise faults.bad_request('Invalid flavorRef provided.')
+    if not flavor_extras.visible(ctx, flavor):
+        # A private flavor not shared with the project (Nova finds none).
+        raise faults.bad_request('Invalid flavorRef provided.')
+    return flavor
 
 
 def _image(conf, ctx, ref):
@@ -173,6 +182,58 @@ def key_data(ctx, key_name):
         raise faults.bad_request('Invalid key_name provided.')
 
 
+def _hints(body):
+    return body.get('os:scheduler_hints') or body.get(
+        'OS-SCH-HNT:scheduler_hints') or {}
+
+
+def server_group(conf, ctx, body, count):
+    """The server group the ``group`` scheduler hint names (None without
+    one): the caller's project's (any for an admin), with room for
+    ``count`` more of the user's servers (checked again when they join).
+
+    :raises: Fault 400 "Instance group ... could not be found.", 403
+        "Quota exceeded, too many servers in group"
+    """
+    hints = _hints(body)
+    validation.validate(server_groups_schema.group_hint, hints)
+    group_uuid = hints.get('group')
+    if not group_uuid:
+        return None
+    try:
+        group = server_groups_db.get(
+            ctx, group_uuid, None if ctx.is_admin else ctx.project_id)
+    except server_groups_db.InstanceGroupNotFound as exc:
+        raise faults.bad_request(exc.message)
+    limit = quota.server_group_members_limit(conf, ctx)
+    if limit >= 0:
+        mine = server_groups_db.counts_members(ctx, group['id'],
+                                               ctx.user_id)
+        if mine + count > limit:
+            raise faults.Fault(403, server_groups_db.MembersOverQuota.msg_fmt)
+    group['members_limit'] = limit
+    return group
+
+
+def _join_group(ctx, plan, created):
+    """Make the servers just written members of their group, under its
+    guard (the member quota counted again); on failure delete them."""
+    group = plan.get('group')
+    if not group:
+        return
+    try:
+        server_groups_db.add_members(
+            ctx, group['uuid'], [i['uuid'] for i in created], ctx.user_id,
+            limit=group['members_limit'])
+    except (server_groups_db.InstanceGroupNotFound,
+            server_groups_db.MembersOverQuota) as exc:
+        for inst in created:
+            instances_db.destroy(ctx, inst['uuid'])
+        if exc.code == 404:
+            raise faults.bad_request(exc.message)
+        raise faults.Fault(exc.code, exc.message)
+
+
 def _authorize(conf, ctx, req):
     """Nova's create rules, on the caller's own project: ``create``,
     ``create:forced_host`` for an availability zone naming a host
@@ -210,22 +271,25 @@ def prepare(conf, ctx, body, version):
     az, forced = zones.requested_zone(ctx, req.get('availability_zone'))
     destination = destination or forced
     flavor = _flavor(ctx, req['flavorRef'])
-    image = _image(conf, ctx, req.get('imageRef'))
+    image = _image(conf, ctx, create_options.boot_image_ref(req))
     check_flavor_fits_image(flavor, image)
     public_key = key_data(ctx, req.get('key_name'))
     if req.get('metadata'):
         quota.check_metadata_items(ctx, len(req['metadata']), conf)
+    injected = quota.check_injected_files(conf, ctx, req.get('personality'))
     limits = {}
     count = quota.allowed_count(conf, ctx, flavor, min_count, max_count,
                                 limits)
+    group = server_group(conf, ctx, body, count)
     return {
+        'group': group,
         'key_data': public_key,
         'recheck': lambda created: quota.recheck_instances(conf, ctx,
                                                            created, limits),
         'req': req, 'count': count, 'flavor': flavor, 'image': image,
         'network_uuids': _network_uuids(ctx, req.get('networks'), version),
         'security_groups': _security_groups(ctx, req.get('security_groups')),
-        'az': az, 'destination': destination,
+        'az': az, 'destination': destination, 'injected_files': injected,
     }
 
 
@@ -250,7 +314,7 @@ def _instance_values(ctx, plan, index, res_id):
         'config_drive': ('True' if common.to_bool(
             req.get('config_drive', False)) else ''),
         'access_ip_v4': req.get('accessIPv4'),
-        'access_ip_v6': req.get('accessIPv6'),
+        'access_ip_v6': access_ip.canonical_v6(req.get('accessIPv6')),
         'disk_config': req.get('OS-DCF:diskConfig', 'MANUAL'),
         'user_data': req.get('user_data'),
         'metadata': req.get('metadata', {}),
@@ -263,9 +327,11 @@ def _instance_values(ctx, plan, index, res_id):
 
 def _request_spec(ctx, plan, body):
     image = plan['image']
-    hints = body.get('os:scheduler_hints') or body.get(
-        'OS-SCH-HNT:scheduler_hints') or {}
+    hints = _hints(body)
+    group = plan.get('group')
     return {
+        'instance_group': group and {
+            k: group[k] for k in ('uuid', 'policy', 'rules')},
         'project_id': ctx.project_id, 'user_id': ctx.user_id,
         'flavor': flavor_snapshot(plan['flavor']),
         'image': {k: image.get(k) for k in (
@@ -276,6 +342,7 @@ def _request_spec(ctx, plan, body):
         'ignore_hosts': [],
         'scheduler_hints': hints,
         'requested_destination': plan.get('destination'),
+        'injected_files': plan.get('injected_files') or [],
     }
 
 
@@ -308,6 +375,7 @@ def create(ctx, conductor, plan, body):
         # A concurrent boot may have taken the room meanwhile: 403, and
         # the servers just written are deleted (nothing was cast yet).
         plan['recheck'](created)
+    _join_group(ctx, plan, created)
     uuids = spec['instance_uuids']
     password = plan['req'].get('adminPass') or generate_password()
     try:

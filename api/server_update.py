@@ -2,6 +2,7 @@
 per microversion (name, access IPs, disk config; description from 2.19;
 hostname from 2.90)."""
 
+from novalite.api import access_ip
 from novalite.common.db import instances as instances_db
 
 # update body key -> instance column
@@ -15,6 +16,7 @@ _FIELDS = (('name', 'display_name'), ('accessIPv4', 'access_ip_v4'),
 def update(ctx, inst, req):
     """Write what ``req`` (the validated ``server`` dict) changes; returns
     the updated instance."""
+    req = access_ip.normalize(dict(req))
     updates = {column: req[key] for key, column in _FIELDS if key in req}
     if not updates:
         return inst

@@ -2,12 +2,15 @@
 (as Nova's ``nova.wsgi.osapi_compute``)::
 
     gunicorn -w 4 -b 0.0.0.0:8774 novalite.api.wsgi:application
-    uwsgi --http-socket :8774 --module novalite.api.wsgi:application
+    uwsgi --http11-socket :8774 --lazy-apps \
+        --module novalite.api.wsgi_app:application
 
 The configuration comes from ``$NOVALITE_CONFIG_FILE`` (one path, or
 several separated by commas, read in order) or oslo.config's default
 places (``/etc/novalite/novalite.conf``, ``~/.novalite/novalite.conf``,
-...). ``application`` is built on first access, once per worker process.
+...). ``application`` is built on first access, once per worker process
+(PEP 562; uwsgi looks the callable up in the module's dict instead, so it
+imports ``novalite.api.wsgi_app``, which builds it on import).
 """
 
 import os

@@ -172,7 +172,7 @@ def network_list(conf, ctx, args):
 
 def network_create_default(conf, ctx, args):
     """Create the default network if missing."""
-    net = networks_db.ensure_default(ctx)
+    net = networks_db.ensure_default(ctx, conf.network.default_cidr)
     return Result(message='default network %s (%s) %s' % (
         net['name'], net['uuid'], net['cidr']))
 

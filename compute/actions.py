@@ -134,8 +134,10 @@ class ServerActionsMixin:
             self.driver.destroy(instance)
             step(states.REBUILD_BLOCK_DEVICE_MAPPING,
                  task_state=states.REBUILD_SPAWNING)
+            network_info = self.conductor.get_network_info(
+                ctxt, instance['uuid'])
             try:
-                self.driver.spawn(instance, image_meta, None,
+                self.driver.spawn(instance, image_meta, network_info,
                                   admin_password=admin_password,
                                   context=ctxt)
             except Exception:

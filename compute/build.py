@@ -15,6 +15,7 @@ which reschedules to the next alternate or sets ERROR with the fault.
 """
 
 import datetime
+import time
 import traceback
 
 from oslo_log import log as logging
@@ -28,10 +29,6 @@ LOG = logging.getLogger(__name__)
 
 EVENT = 'compute_build_and_run_instance'
 
-# (expected, next) task states walked before the driver runs.
-_STEPS = ((states.SCHEDULING, states.NETWORKING),
-          (states.NETWORKING, states.BLOCK_DEVICE_MAPPING),
-          (states.BLOCK_DEVICE_MAPPING, states.SPAWNING))
 
 # The instance was taken over (delete) or removed: stop, do not error it.
 _TAKEN_OVER = (exception.InstanceNotFound, exception.UnexpectedTaskState)
@@ -39,6 +36,20 @@ _TAKEN_OVER = (exception.InstanceNotFound, exception.UnexpectedTaskState)
 _BAD_IMAGE = (exception.Invalid, exception.ImageNotFound)
 # Nova's fault code for a build failure.
 FAULT_CODE = 500
+# Tries to read an instance back after its ACTIVE write lost its answer.
+READ_BACK_ATTEMPTS = 6
+_UNKNOWN = object()
+
+
+def _spawning_here(row, host):
+    return (row.get('vm_state') == states.BUILDING and
+            row.get('task_state') == states.SPAWNING and
+            row.get('host') == host)
+
+
+def _active_here(row, host):
+    return (row.get('vm_state') == states.ACTIVE and
+            row.get('task_state') is None and row.get('host') == host)
 
 
 def utcnow_iso():
@@ -63,32 +74,42 @@ class BuildWorkflow:
         uuid = instance['uuid']
         spawned = False
         try:
-            instance = self._update(ctx, instance, states.SCHEDULING,
-                                    task_state=states.NETWORKING)
+            # Straight to spawning, the build's event opened in the same
+            # write: ports and disks are set up inside the driver's spawn
+            # here, so Nova's networking and block_device_mapping steps
+            # would be two more round trips nobody could observe.
+            instance = self._swap(
+                ctx, instance, states.SCHEDULING, self._event_of('start'),
+                _spawning_here, task_state=states.SPAWNING)
         except _TAKEN_OVER as exc:
             # Deleted before we started, or a duplicate of a build already
             # done: nothing of ours exists, so touch nothing.
             LOG.info('not building instance %s: %s', uuid,
                      rpc.message_of(exc))
             return None
+        if instance is None:
+            # Nothing made yet; the conductor's recovery reschedules it
+            # (still scheduling) or times it out (spawning).
+            return None
         try:
-            self._event(ctx, 'start', uuid)
-            for expected, task_state in _STEPS[1:]:
-                instance = self._update(ctx, instance, expected,
-                                        task_state=task_state)
             spawned = True
             image_meta = ((request_spec or {}).get('image') or
                           {'id': instance.get('image_ref')})
+            # Personality files ride in the request spec (config drive).
+            injected = (request_spec or {}).get('injected_files')
+            if injected:
+                instance = dict(instance, injected_files=injected)
             try:
                 self.driver.spawn(instance, image_meta, requested_networks,
                                   admin_password=admin_password, context=ctx)
             except _BAD_IMAGE as exc:
                 raise exception.BuildAbortException(
                     instance_uuid=uuid, reason=exc.message)
-            instance = self._update(
-                ctx, instance, states.SPAWNING, vm_state=states.ACTIVE,
-                power_state=states.RUNNING, task_state=None,
-                launched_at=utcnow_iso())
+            instance = self._finish(ctx, instance)
+            if instance is None:
+                return None
+            LOG.info('instance %s is active on %s', uuid, self.conf.host)
+            return instance
         except _TAKEN_OVER as exc:
             LOG.info('build of instance %s stopped: %s', uuid,
                      rpc.message_of(exc))
@@ -106,16 +127,91 @@ class BuildWorkflow:
             if isinstance(exc, exception.BuildAbortException):
                 self._abort(ctx, instance, exc, tb)
             else:
-                self._reschedule(ctx, instance, request_spec, host_list, exc)
+                self._reschedule(ctx, instance, request_spec, host_list, exc,
+                                 admin_password)
             return None
-        self._event(ctx, 'finish', uuid, 'Success')
-        LOG.info('instance %s is active on %s', uuid, self.conf.host)
-        return instance
 
-    def _update(self, ctx, instance, expected, **updates):
+    def _finish(self, ctx, instance):
+        """Record the running guest ACTIVE (``_swap``). Returns None when
+        the outcome cannot be learnt: the guest is kept, and the
+        conductor's recovery or this agent's reaper settles it."""
+        return self._swap(
+            ctx, instance, states.SPAWNING,
+            self._event_of('finish', 'Success'), _active_here,
+            vm_state=states.ACTIVE, power_state=states.RUNNING,
+            task_state=None, launched_at=utcnow_iso())
+
+    def _swap(self, ctx, instance, expected, action_event, done, **updates):
+        """One build step's compare-and-swap, sent again while its answer
+        is lost (the bus dropped the connection, a timeout): the write may
+        have been made, or may still be on its way to the conductor, so
+        calling the build failed would act on a stale view (for the ACTIVE
+        write: destroy the guest of a server the delayed write makes
+        ACTIVE; for the first: leave a spawning server nobody builds). A
+        retry the row refuses is read back: ``done(row, host)`` true means
+        an earlier try got through. Returns the instance, or None when the
+        outcome cannot be learnt; raises _TAKEN_OVER when the instance was
+        deleted or moved."""
+        uuid = instance['uuid']
+        for attempt in range(READ_BACK_ATTEMPTS):
+            try:
+                return self._update(ctx, instance, expected,
+                                    action_event=action_event, **updates)
+            except _TAKEN_OVER:
+                if attempt == 0:
+                    raise
+                return self._after_refused_retry(ctx, uuid, expected, done)
+            except Exception as exc:  # noqa: BLE001 -- answer lost, maybe
+                LOG.warning('build step of instance %s (%s -> %s) failed '
+                            '(%s); trying again', uuid, expected,
+                            updates.get('task_state'), rpc.message_of(exc))
+                time.sleep(min(2 ** attempt, 10))
+        LOG.error('cannot learn whether the build step of instance %s was '
+                  'recorded; leaving it to recovery', uuid)
+        return None
+
+    def _after_refused_retry(self, ctx, uuid, expected, done):
+        """A retry was refused: done by an earlier try, or the instance
+        was deleted or moved meanwhile (raise)."""
+        current = self._read_back(ctx, uuid)
+        if current is _UNKNOWN:
+            LOG.error('cannot learn whether the build step of instance %s '
+                      'was recorded; leaving it to recovery', uuid)
+            return None
+        if current is None:
+            raise exception.InstanceNotFound(instance_id=uuid)
+        if done(current, self.conf.host):
+            LOG.info('the build step of instance %s was recorded; only '
+                     'the answer was lost', uuid)
+            return current
+        raise exception.UnexpectedTaskState(
+            instance_uuid=uuid, expected=expected,
+            actual=current.get('task_state'))
+
+    def _read_back(self, ctx, uuid):
+        """The instance as the database has it (None: deleted), or
+        _UNKNOWN after READ_BACK_ATTEMPTS failures."""
+        for attempt in range(READ_BACK_ATTEMPTS):
+            try:
+                found = self.conductor.instance_get_by_uuids(ctx, [uuid])
+                return found[0] if found else None
+            except Exception as exc:  # noqa: BLE001 -- the bus is back soon
+                LOG.warning('reading instance %s back failed (%s)', uuid,
+                            rpc.message_of(exc))
+                time.sleep(min(2 ** attempt, 10))
+        return _UNKNOWN
+
+    def _update(self, ctx, instance, expected, action_event=None,
+                **updates):
         return self.conductor.instance_update(
             ctx, instance['uuid'], updates, expected_task_state=expected,
-            expected_host=self.conf.host)
+            expected_host=self.conf.host, action_event=action_event)
+
+    def _event_of(self, phase, result=None):
+        event = {'event': EVENT, 'phase': phase, 'host': self.conf.host}
+        if result:
+            event['result'] = result
+        return event
 
     def _event(self, ctx, phase, uuid, result=None, tb=None):
         action_events.record(self.conductor, ctx, phase, uuid, EVENT,
@@ -147,7 +243,8 @@ class BuildWorkflow:
         except Exception:  # noqa: BLE001
             LOG.exception('cannot set instance %s to ERROR', uuid)
 
-    def _reschedule(self, ctx, instance, request_spec, host_list, exc):
+    def _reschedule(self, ctx, instance, request_spec, host_list, exc,
+                    admin_password=None):
         # None (a recovery's build, its alternates unknown): the conductor
         # asks the scheduler again.
         alternates = None if host_list is None else [
@@ -156,7 +253,8 @@ class BuildWorkflow:
         try:
             self.conductor.build_instances(
                 ctx, instance, request_spec, host_list=alternates,
-                failed_host=self.conf.host, reason=str(exc))
+                failed_host=self.conf.host, reason=str(exc),
+                admin_password=admin_password)
         except Exception:  # noqa: BLE001
             LOG.exception('cannot hand instance %s back to the conductor',
                           instance['uuid'])

@@ -150,6 +150,19 @@ class ComputeManager(actions.ServerActionsMixin):
                 LOG.info('instance %s deleted', uuid)
 
     @rpc.expose
+    def refresh_security_groups(self, ctxt, groups, ports=None):
+        """Apply new rules to the running guests that use these groups,
+        and new group lists to these ports (fanout cast, RPC 1.4).
+
+        :param groups: {group uuid: [rule dict]}.
+        :param ports: [port info] whose groups changed.
+        """
+        done = self.driver.refresh_security_groups(groups, ports or [])
+        if done:
+            LOG.info('security groups %s refreshed on %s', done,
+                     self.conf.host)
+
+    @rpc.expose
     @rpc.expected_exceptions(exception.InstanceNotFound)
     @ownership.this_host_only(call=True)
     def get_diagnostics(self, ctxt, instance):
@@ -166,17 +179,21 @@ class ComputeManager(actions.ServerActionsMixin):
         ``novalite-manage audit`` (call, RPC 1.3).
 
         :returns: dict with ``host``; ``domains``: {uuid: {"name",
-            "power_state", "novalite": bool (defined by novalite)}};
+            "power_state", "novalite": bool (defined by novalite), "nics":
+            [{"network_id", "mac_address", "filter"}]}}; ``networks``:
+            {network uuid: {"bridge", "dhcp_hosts": [[mac, ip]]}};
             ``instances_path``; ``instance_dirs``: sorted uuids of the
             instance directories there (agents sharing one instances_path
             list the same ones).
         """
         ours, others = self.driver.list_instance_domains()
         power = self.driver.get_power_states()
+        nics = self.driver.list_nics()
         domains = {}
         for uuid in sorted(ours | others):
             domains[uuid] = {'novalite': uuid in ours,
-                             'power_state': power.get(uuid, states.NOSTATE)}
+                             'power_state': power.get(uuid, states.NOSTATE),
+                             'nics': nics.get(uuid, [])}
         path = self.driver.instances_path
         dirs = []
         if os.path.isdir(path):
@@ -188,6 +205,7 @@ class ComputeManager(actions.ServerActionsMixin):
                 except ValueError:
                     continue    # _base, locks, anything not an instance
         return {'host': self.conf.host, 'domains': domains,
+                'networks': self.driver.list_networks(),
                 'instances_path': os.path.realpath(path),
                 'instance_dirs': sorted(dirs)}
 
@@ -298,8 +316,9 @@ class ComputeManager(actions.ServerActionsMixin):
         """A build this agent had not finished when it stopped. Finish
         rather than fail: a guest that was spawning and runs is recorded
         ACTIVE; otherwise what was made is removed and the conductor
-        reschedules the instance to another host (the scheduler picks it:
-        the alternates died with the build message)."""
+        reschedules the instance (the scheduler picks a host, this one
+        included unless the build was interrupted here before: the
+        alternates died with the build message)."""
         uuid = instance['uuid']
         with self.locks.hold(uuid):
             if (instance.get('task_state') in _SPAWNING and
@@ -326,9 +345,12 @@ class ComputeManager(actions.ServerActionsMixin):
                 self.driver.destroy(instance)   # a half-made guest, if any
             except Exception:  # noqa: BLE001
                 LOG.exception('cannot clean up instance %s', uuid)
+            # The restart, not this host, stopped the build: it may come
+            # back here (once; the conductor excludes us the next time).
             self.conductor.build_instances(
                 ctx, instance, None, host_list=None,
-                failed_host=self.conf.host, reason=INTERRUPTED_BUILD)
+                failed_host=self.conf.host, reason=INTERRUPTED_BUILD,
+                exclude_failed_host=False)
 
     def _set_error(self, ctx, uuid, message, details=None):
         try:

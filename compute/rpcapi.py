@@ -11,12 +11,14 @@ Version history:
           get_console_output, snapshot_instance.
     1.3 - Added list_guests and reap_guests (novalite-manage audit: each
           host's domains and instance directories, and their repair).
+    1.4 - Added refresh_security_groups (cast to each host with ports in
+          the groups: it redefines the filters it has).
 """
 
 from novalite.common import rpc
 
 TOPIC = 'novalite-compute'
-RPC_API_VERSION = '1.3'
+RPC_API_VERSION = '1.4'
 
 
 class ComputeAPI:
@@ -145,3 +147,17 @@ class ComputeAPI:
         """
         return self._cctxt(host, '1.3', timeout).call(
             ctxt, 'reap_guests', instance_uuids=instance_uuids)
+
+    # -- security groups (1.4) ---------------------------------------------
+    def refresh_security_groups(self, ctxt, host, groups, ports=None):
+        """Have ``host`` apply these groups' rules (and the ports' group
+        lists) to its running guests (cast; a host without the groups or
+        ports ignores them). Sent to each host with ports in the groups.
+
+        :param groups: {group uuid: [rule dict]}, remote groups expanded
+            to ``remote_ips`` (see common/db/network_info.py).
+        :param ports: [port info] whose set of groups changed.
+        """
+        self._cctxt(host, '1.4').cast(
+            ctxt, 'refresh_security_groups', groups=groups or {},
+            ports=ports or [])

@@ -20,7 +20,7 @@ two conductors, or a late message and a recovery, never both act.
 from oslo_log import log as logging
 
 from novalite.common.db import instances as instances_db
-from novalite.common.db import networks as networks_db
+from novalite.common.db import network_info
 from novalite.common.db import placement
 from novalite.common.db import recovery as recovery_db
 from novalite.common.db import services as services_db
@@ -133,12 +133,18 @@ def schedule_claimed(ctx, scheduler, compute, instance_uuids, request_spec,
                                              SCHEDULE_EVENT, 'Error',
                                              traceback=_message(exc))
         return []
-    ports = networks_db.get_ports_by_instances(ctx, instance_uuids)
+    # The ports, and the rules other hosts need now that these instances
+    # joined their groups, in one read (one scan of each group's members).
+    ports, (rules, hosts) = network_info.for_boot(ctx, instance_uuids)
     built = []
     for uuid, host_list in zip(instance_uuids, selections):
         if _build_one(ctx, compute, uuid, host_list, request_spec,
                       admin_password, ports.get(uuid, [])):
             built.append(uuid)
+    # After the casts, off the boot's critical path: a new member's
+    # address reaches the other hosts' filters while the guest is built
+    # (its own host gets the rules with the build's ports).
+    send_rules(ctx, compute, rules, hosts)
     return built
 
 
@@ -147,11 +153,16 @@ def _schedule_failed(ctx, instance_uuids, exc):
     if not isinstance(exc, exception.NoValidHost):
         LOG.error('Scheduling %s failed: %s', instance_uuids, exc)
     message = _message(exc)
+    # Why no host, per host (admins see a fault's details and an event's
+    # traceback; Nova leaves operators to its scheduler's logs).
+    why = (getattr(exc, 'kwargs', None) or {}).get('explanation')
+    details = '%s\n%s' % (message, why) if why else None
     for uuid in instance_uuids:
-        set_error(ctx, uuid, message, expected_task_state=states.SCHEDULING)
+        set_error(ctx, uuid, message, details=details,
+                  expected_task_state=states.SCHEDULING)
         instances_db.action_event_finish(ctx, uuid, ctx.request_id,
                                          SCHEDULE_EVENT, 'Error',
-                                         traceback=message)
+                                         traceback=details or message)
     return []
 
 
@@ -165,21 +176,21 @@ def _build_one(ctx, compute, uuid, host_list, request_spec, admin_password,
             ctx, uuid, {'host': chosen['service_host'],
                         'node': chosen['nodename']},
             {'task_state': states.SCHEDULING, 'host': None,
-             'vm_state': states.BUILDING})
+             'vm_state': states.BUILDING},
+            action_event={'event': SCHEDULE_EVENT, 'phase': 'finish',
+                          'result': 'Success'})
     except (exception.InstanceNotFound, exception.UnexpectedTaskState) as exc:
         # Deleted while we scheduled: drop the claim, build nothing.
         LOG.info('Instance %s went away during scheduling (%s)',
                  uuid, _message(exc))
         placement.free(ctx, uuid)
         return False
-    instances_db.action_event_finish(ctx, uuid, ctx.request_id,
-                                     SCHEDULE_EVENT, 'Success')
     try:
         compute.build_and_run_instance(
             ctx, chosen['service_host'], instance, request_spec,
             host_list=alternates, admin_password=admin_password,
             requested_networks=ports, node=chosen['nodename'])
-    except Exception as exc:  # noqa: BLE001 -- never stuck in BUILD
+    except Exception:  # noqa: BLE001 -- never stuck in BUILD
         # The bus refused the cast: nobody builds it. Take it back off the
         # host and let recovery schedule it again.
         LOG.exception('Handing %s to %s failed', uuid,
@@ -187,6 +198,30 @@ def _build_one(ctx, compute, uuid, host_list, request_spec, admin_password,
         unassign(ctx, uuid, chosen['service_host'], [states.SCHEDULING])
         return False
     return True
+
+
+def refresh_groups(ctx, compute, member_groups):
+    """New members joined (or left) ``member_groups``: send the rules of
+    the groups that admit those members to the hosts using them. Never
+    fails the caller: a host that misses it catches up with its next
+    plug of the group."""
+    try:
+        groups, hosts = network_info.rules_after_member_change(
+            ctx, member_groups)
+    except Exception:  # noqa: BLE001
+        LOG.exception('cannot refresh security groups %s', member_groups)
+        return
+    send_rules(ctx, compute, groups, hosts)
+
+
+def send_rules(ctx, compute, groups, hosts):
+    """Cast ``groups`` ({uuid: [rule]}) to each of ``hosts``; never fails
+    the caller (see refresh_groups)."""
+    for host in sorted(hosts) if groups else ():
+        try:
+            compute.refresh_security_groups(ctx, host, groups)
+        except Exception:  # noqa: BLE001
+            LOG.exception('cannot refresh security groups on %s', host)
 
 
 def unassign(ctx, uuid, host, task_states):
@@ -230,14 +265,19 @@ def claim_on_node(ctx, consumer_uuid, node_uuid, resources, retries):
 
 
 def reschedule(ctx, compute, instance, request_spec, host_list,
-               failed_host, reason, claim_retries=3, scheduler=None):
+               failed_host, reason, claim_retries=3, scheduler=None,
+               admin_password=None, exclude_failed_host=True):
     """A build failed on ``failed_host``: take the instance off it, then
     move it to the first alternate in ``host_list`` that still has room,
     or put it in ERROR.
 
     ``host_list`` None (a build interrupted by an agent restart, or found
     by recovery on a host that went down: its alternates are lost) asks
-    ``scheduler`` for a new host instead, ``failed_host`` excluded.
+    ``scheduler`` for a new host instead, ``failed_host`` excluded unless
+    ``exclude_failed_host`` is False (the agent restarted: the host did
+    not fail the build) and the build was not rescheduled away from that
+    host before (an agent that dies on this build every time must not get
+    it back for ever).
     ``request_spec`` None is read from the database.
 
     :returns: the selection it went to, or None.
@@ -246,9 +286,12 @@ def reschedule(ctx, compute, instance, request_spec, host_list,
     if not unassign(ctx, uuid, failed_host, _BUILD_TASK_STATES):
         # Deleted, or moved already by another reschedule or recovery.
         return None
+    if not exclude_failed_host and _rescheduled_from(ctx, uuid, failed_host):
+        exclude_failed_host = True
     try:
         return _reschedule(ctx, compute, scheduler, instance, request_spec,
-                           host_list, failed_host, reason, claim_retries)
+                           host_list, failed_host, reason, claim_retries,
+                           admin_password, exclude_failed_host)
     except Exception as exc:  # noqa: BLE001 -- never stuck in BUILD
         LOG.exception('Rescheduling %s failed', uuid)
         placement.free(ctx, uuid)
@@ -258,8 +301,15 @@ def reschedule(ctx, compute, instance, request_spec, host_list,
         return None
 
 
+def _rescheduled_from(ctx, uuid, host):
+    return any(event['event'] == RESCHEDULE_EVENT and event['host'] == host
+               for action in instances_db.actions_with_events(ctx, uuid)
+               for event in action['events'])
+
+
 def _reschedule(ctx, compute, scheduler, instance, request_spec, host_list,
-                failed_host, reason, claim_retries):
+                failed_host, reason, claim_retries, admin_password,
+                exclude_failed_host=True):
     uuid = instance['uuid']
     LOG.info('Rescheduling %s away from %s: %s', uuid, failed_host, reason)
     instances_db.action_event_start(ctx, uuid, ctx.request_id,
@@ -267,8 +317,10 @@ def _reschedule(ctx, compute, scheduler, instance, request_spec, host_list,
     if request_spec is None:
         request_spec = instances_db.request_spec_get(ctx, uuid)
     if host_list is None and scheduler is not None:
-        return _reschedule_anywhere(ctx, compute, scheduler, uuid,
-                                    request_spec, failed_host, reason)
+        return _reschedule_anywhere(
+            ctx, compute, scheduler, uuid, request_spec,
+            failed_host if exclude_failed_host else None, reason,
+            admin_password)
     flavor = instance.get('flavor') or (request_spec or {}).get('flavor')
     resources = placement.resources_from_flavor(flavor)
     remaining = [sel for sel in (host_list or [])
@@ -292,12 +344,12 @@ def _reschedule(ctx, compute, scheduler, instance, request_spec, host_list,
             return None
         instances_db.action_event_finish(ctx, uuid, ctx.request_id,
                                          RESCHEDULE_EVENT, 'Success')
-        ports = networks_db.get_instance_ports(ctx, uuid)
+        ports = network_info.for_instances(ctx, [uuid])[uuid]
         try:
             compute.build_and_run_instance(
                 ctx, sel['service_host'], updated, request_spec,
-                host_list=remaining, requested_networks=ports,
-                node=sel['nodename'])
+                host_list=remaining, admin_password=admin_password,
+                requested_networks=ports, node=sel['nodename'])
         except Exception:  # noqa: BLE001 -- recovery retries it
             LOG.exception('Handing %s to %s failed', uuid,
                           sel['service_host'])
@@ -314,16 +366,18 @@ def _reschedule(ctx, compute, scheduler, instance, request_spec, host_list,
 
 
 def _reschedule_anywhere(ctx, compute, scheduler, uuid, request_spec,
-                         failed_host, reason):
-    """Ask the scheduler for a new host, ``failed_host`` excluded."""
+                         failed_host, reason, admin_password=None):
+    """Ask the scheduler for a new host, ``failed_host`` (if any)
+    excluded."""
     ignore = sorted(set(request_spec.get('ignore_hosts') or ())
-                    | {failed_host})
+                    | ({failed_host} if failed_host else set()))
     spec = dict(request_spec, ignore_hosts=ignore, instance_uuids=[uuid],
                 num_instances=1)
     instances_db.action_event_finish(ctx, uuid, ctx.request_id,
                                      RESCHEDULE_EVENT, 'Success')
     # The instance is ours (unassign renewed its lease): schedule it.
-    built = schedule_claimed(ctx, scheduler, compute, [uuid], spec)
+    built = schedule_claimed(ctx, scheduler, compute, [uuid], spec,
+                             admin_password=admin_password)
     if not built:
         return None
     inst = instances_db.get(ctx, uuid)

@@ -2,7 +2,10 @@
 periodic recovery of lost or unfinished work (conductor/recovery.py) and
 the compute agents' only path to the database."""
 
+from oslo_log import log as logging
+
 from novalite.common.db import instances as instances_db
+from novalite.common.db import network_info
 from novalite.common.db import placement
 from novalite.common.db import recovery as recovery_db
 from novalite.common.db import services as services_db
@@ -14,10 +17,35 @@ from novalite.conductor import recovery
 from novalite.conductor import rpcapi
 from novalite.scheduler import rpcapi as scheduler_rpcapi
 
+LOG = logging.getLogger(__name__)
+
 # Exceptions a caller handles itself; not server errors worth a traceback.
 _EXPECTED = (exception.InstanceNotFound, exception.UnexpectedTaskState,
              exception.ComputeNodeNotFound, exception.NoValidHost)
 _UNSET = object()
+_EVENT_PHASES = ('start', 'finish')
+_EVENT_RESULTS = (None, 'Success', 'Error')
+
+
+def _checked_event(action_event):
+    """The action event a compute agent sent with an update, or None when
+    it is absent or malformed (history only: never worth failing the
+    state change it rides on)."""
+    if action_event is None:
+        return None
+    ok = (isinstance(action_event, dict)
+          and set(action_event) <= {'event', 'phase', 'host', 'result',
+                                    'traceback'}
+          and isinstance(action_event.get('event'), str)
+          and 0 < len(action_event['event']) <= 255
+          and action_event.get('phase') in _EVENT_PHASES
+          and action_event.get('result') in _EVENT_RESULTS
+          and isinstance(action_event.get('host'), (str, type(None)))
+          and isinstance(action_event.get('traceback'), (str, type(None))))
+    if not ok:
+        LOG.warning('ignoring a malformed action event: %.200r', action_event)
+        return None
+    return action_event
 
 
 class ConductorManager:
@@ -57,27 +85,32 @@ class ConductorManager:
 
     @rpc.expose
     def build_instances(self, ctxt, instance, request_spec, host_list,
-                        failed_host, reason):
+                        failed_host, reason, admin_password=None,
+                        exclude_failed_host=True):
         build.reschedule(ctxt, self.compute_client, instance, request_spec,
                          host_list, failed_host, reason,
                          claim_retries=self.conf.scheduler.claim_retries,
-                         scheduler=self.scheduler_client)
+                         scheduler=self.scheduler_client,
+                         admin_password=admin_password,
+                         exclude_failed_host=bool(exclude_failed_host))
 
     # -- database proxy for compute agents (calls) ---------------------------
     @rpc.expose
     @rpc.expected_exceptions(*_EXPECTED)
     def instance_update(self, ctxt, instance_uuid, updates,
                         expected_task_state=_UNSET, fault=None,
-                        expected_host=_UNSET):
+                        expected_host=_UNSET, action_event=None):
         """:raises: InstanceNotFound, UnexpectedTaskState"""
         if expected_host is not _UNSET:
             # One UPDATE ... WHERE: a compare-and-swap on task state and
-            # host (1.4), e.g. a late build message of a moved instance.
+            # host (1.4), e.g. a late build message of a moved instance;
+            # with the action event it records (1.6).
             expected = {'host': expected_host}
             if expected_task_state is not _UNSET:
                 expected['task_state'] = expected_task_state
-            return recovery_db.guarded_update(ctxt, instance_uuid, updates,
-                                              expected, fault=fault)
+            return recovery_db.guarded_update(
+                ctxt, instance_uuid, updates, expected, fault=fault,
+                action_event=_checked_event(action_event))
         expected = (None if expected_task_state is _UNSET
                     else expected_task_state)
         return instances_db.update(ctxt, instance_uuid, updates,
@@ -87,7 +120,16 @@ class ConductorManager:
     @rpc.expected_exceptions(*_EXPECTED)
     def instance_destroy(self, ctxt, instance_uuid):
         """:raises: InstanceNotFound"""
-        return instances_db.destroy(ctxt, instance_uuid)
+        groups = network_info.instance_group_uuids(ctxt, [instance_uuid])
+        result = instances_db.destroy(ctxt, instance_uuid)
+        # Its address leaves the groups that admitted it as a member.
+        build.refresh_groups(ctxt, self.compute_client, groups)
+        return result
+
+    @rpc.expose
+    def get_network_info(self, ctxt, instance_uuid):
+        return network_info.for_instances(
+            ctxt, [instance_uuid])[instance_uuid]
 
     @rpc.expose
     def allocation_free(self, ctxt, instance_uuid):

@@ -17,10 +17,13 @@ compute services (one query), and for each instance decides:
   **claimed by a compute agent that is down** (no heartbeat for
   ``service_down_time``) before its guest was spawning -> taken off that
   host and scheduled again (a host that is down is excluded).
-- **spawning on a compute host that is down** -> the guest may be running
-  there, so it is not built twice: ERROR with "Instance failed to spawn:
-  ...", taken off the host (whose agent destroys the guest when it comes
-  back, compute/reaper.py), claim freed.
+- **spawning on a compute host that is down** -> left to its agent for
+  ``build_recovery_grace`` more seconds: an agent that restarts finishes
+  the build or reschedules it itself (``init_host``), which beats failing
+  it. Still silent after that -> the guest may be running there, so it is
+  not built twice: ERROR with "Instance failed to spawn: ...", taken off
+  the host (whose agent destroys the guest when it comes back,
+  compute/reaper.py), claim freed.
 - **deleting** on a host that is down, or with no host -> deleted here
   (Nova's local delete: instance marked deleted, claim and ports freed);
   on a host that is up for ``build_recovery_grace`` -> the delete is sent
@@ -85,11 +88,15 @@ class Recovery:
         delete_resent; and freed_claims)."""
         done = {}
         now = recovery_db.utcnow()
-        up = {svc['host']: services_db.is_up(svc, self.conf.service_down_time)
-              for svc in services_db.get_all(ctx, binary=COMPUTE_BINARY)}
+        up, silent = {}, {}
+        for svc in services_db.get_all(ctx, binary=COMPUTE_BINARY):
+            up[svc['host']] = services_db.is_up(svc,
+                                                self.conf.service_down_time)
+            silent[svc['host']] = _age(now, svc.get('last_seen_up')
+                                       or svc.get('updated_at'))
         for inst in recovery_db.get_unfinished(ctx):
             try:
-                action = self._recover(ctx, inst, now, up)
+                action = self._recover(ctx, inst, now, up, silent)
             except Exception:  # noqa: BLE001 -- try the others, retry later
                 LOG.exception('cannot recover instance %s', inst['uuid'])
                 continue
@@ -106,7 +113,7 @@ class Recovery:
         return done
 
     # -- one instance ---------------------------------------------------------
-    def _recover(self, ctx, inst, now, up):
+    def _recover(self, ctx, inst, now, up, silent):
         host = inst['host']
         host_up = bool(host) and up.get(host, False)
         quiet = _age(now, inst['updated_at'] or inst['created_at'])
@@ -129,7 +136,12 @@ class Recovery:
             return self._reschedule(ctx, inst, 'compute host %s went down '
                                     'before the build started' % host, False)
         if task == states.SPAWNING:
-            return self._fail_spawn(ctx, inst)
+            # An agent killed mid-spawn usually comes back within seconds
+            # and settles its builds at start; fail only a silent host's.
+            if (silent.get(host, float('inf'))
+                    > self.conf.service_down_time + self.grace):
+                return self._fail_spawn(ctx, inst)
+            return None
         return None
 
     def _ctx(self, ctx, uuid):

@@ -22,12 +22,22 @@ Version history:
           another host changes nothing). build_instances accepts
           ``request_spec`` None (read from the database) and
           ``host_list`` None (ask the scheduler for a new host).
+    1.5 - Added get_network_info (a compute agent rebuilding or recovering
+          a guest gets its ports, subnets and security group rules).
+    1.6 - instance_update (with ``expected_host``) takes ``action_event``,
+          written in the same transaction: a build's first state change
+          opens its event and its ACTIVE closes it (two round trips
+          fewer per boot). build_instances takes ``admin_password`` (a
+          rescheduled build injects the password the user was given).
+    1.7 - build_instances takes ``exclude_failed_host``: False when an
+          agent restart interrupted the build (the host did not fail it,
+          so the scheduler may pick it again -- once).
 """
 
 from novalite.common import rpc
 
 TOPIC = 'novalite-conductor'
-RPC_API_VERSION = '1.4'
+RPC_API_VERSION = '1.7'
 
 
 class ConductorAPI:
@@ -58,7 +68,8 @@ class ConductorAPI:
                            requested_networks=requested_networks)
 
     def build_instances(self, ctxt, instance, request_spec, host_list,
-                        failed_host, reason):
+                        failed_host, reason, admin_password=None,
+                        exclude_failed_host=True):
         """Reschedule a failed build to the next alternate in ``host_list``.
 
         The instance is first taken off ``failed_host`` (compare-and-swap);
@@ -73,18 +84,30 @@ class ConductorAPI:
             alternates are lost).
         :param failed_host: host whose build failed (its claim is dropped).
         :param reason: why it failed, recorded in the fault if none is left.
+        :param admin_password: the password to inject on the next host
+            (1.6).
+        :param exclude_failed_host: False lets the scheduler pick
+            ``failed_host`` again (with ``host_list`` None), unless the
+            build was rescheduled away from it before (1.7).
         """
+        kw = {}
         version = ('1.4' if request_spec is None or host_list is None
                    else '1.0')
+        if admin_password is not None:
+            kw['admin_password'] = admin_password
+            version = '1.6'
+        if not exclude_failed_host:
+            kw['exclude_failed_host'] = False
+            version = '1.7'
         self.client.prepare(version=version).cast(
             ctxt, 'build_instances', instance=instance,
             request_spec=request_spec, host_list=host_list,
-            failed_host=failed_host, reason=reason)
+            failed_host=failed_host, reason=reason, **kw)
 
     # -- database proxy for compute agents (calls) ------------------------
     def instance_update(self, ctxt, instance_uuid, updates,
                         expected_task_state=None, fault=None,
-                        expected_host=None):
+                        expected_host=None, action_event=None):
         """Update an instance and return it as a dict.
 
         :param expected_task_state: a task state or list of them; when given
@@ -94,13 +117,19 @@ class ConductorAPI:
         :param expected_host: when given, nothing is written unless the
             instance is still on this host (1.4; one UPDATE ... WHERE on
             host and task state).
+        :param action_event: with ``expected_host`` only: dict (event,
+            phase 'start' or 'finish', host, result, traceback) of the
+            request's action event to record with the update (1.6).
         :raises: InstanceNotFound, UnexpectedTaskState
         """
         kw = dict(instance_uuid=instance_uuid, updates=updates)
         if expected_task_state is not None:
             kw['expected_task_state'] = expected_task_state
+        if action_event is not None:
+            kw['action_event'] = action_event
         if expected_host is not None:
-            return self.client.prepare(version='1.4').call(
+            return self.client.prepare(
+                version='1.6' if action_event is not None else '1.4').call(
                 ctxt, 'instance_update', fault=fault,
                 expected_host=expected_host, **kw)
         if fault is None:
@@ -112,6 +141,14 @@ class ConductorAPI:
         """Mark the instance deleted and free its allocation and ports."""
         return self._cctxt().call(ctxt, 'instance_destroy',
                                   instance_uuid=instance_uuid)
+
+    def get_network_info(self, ctxt, instance_uuid):
+        """The instance's ports as the compute agent plugs them (1.5).
+
+        :returns: [port info dict] (see common/db/network_info.py).
+        """
+        return self.client.prepare(version='1.5').call(
+            ctxt, 'get_network_info', instance_uuid=instance_uuid)
 
     def allocation_free(self, ctxt, instance_uuid):
         """Drop the instance's resource claim (idempotent).

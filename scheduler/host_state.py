@@ -12,11 +12,13 @@ class HostState:
     """
 
     __slots__ = ('node', 'host', 'nodename', 'uuid', 'service_up',
-                 'service_disabled', 'used', 'capacity')
+                 'service_disabled', 'disabled_reason', 'used', 'capacity')
 
-    def __init__(self, node, service_up=False, service_disabled=False):
+    def __init__(self, node, service_up=False, service_disabled=False,
+                 disabled_reason=None):
         self.service_up = service_up
         self.service_disabled = service_disabled
+        self.disabled_reason = disabled_reason
         self.update(node)
 
     def update(self, node):
@@ -68,6 +70,7 @@ def build_host_states(nodes, services, service_down_time, is_up):
         svc = by_host.get(node['host'])
         up = svc is not None and is_up(svc, service_down_time)
         disabled = bool(svc and svc.get('disabled'))
-        states.append(HostState(node, service_up=up,
-                                service_disabled=disabled))
+        states.append(HostState(
+            node, service_up=up, service_disabled=disabled,
+            disabled_reason=svc.get('disabled_reason') if disabled else None))
     return states

@@ -7,9 +7,13 @@ the database (``placement.claim``), so several scheduler processes can run
 side by side without over-committing a node.
 """
 
+import collections
+import threading
+
 from oslo_log import log as logging
 
 from novalite.common.db import placement
+from novalite.common.db import server_groups as server_groups_db
 from novalite.common.db import services as services_db
 from novalite.common import exception
 from novalite.common import rpc
@@ -22,6 +26,9 @@ LOG = logging.getLogger(__name__)
 
 COMPUTE_BINARY = 'novalite-compute'
 NOT_ENOUGH_HOSTS = 'There are not enough hosts available.'
+# "Why no host": at most this many hosts named, each line this long.
+EXPLAIN_HOSTS = 20
+EXPLAIN_LINE = 200
 
 
 class SchedulerManager:
@@ -35,6 +42,13 @@ class SchedulerManager:
 
     def __init__(self, conf):
         self.conf = conf
+        # One placement decision at a time in this process: concurrent
+        # requests all rank the same node best, and racing each other's
+        # claims on it (generation conflicts, retried up to claim_retries)
+        # failed boots with NoValidHost at concurrency 50 on an empty
+        # cloud. A decision takes a few ms; other scheduler processes are
+        # still kept honest by the claim's generation check.
+        self._decide = threading.Lock()
         self.reset()
 
     def reset(self):
@@ -56,8 +70,9 @@ class SchedulerManager:
         :raises: NoValidHost when any instance fits nowhere; the claims
             made for the other instances of the request are freed then.
         """
-        return self.select(ctxt, request_spec, instance_uuids,
-                           return_alternates)
+        with self._decide:
+            return self.select(ctxt, request_spec, instance_uuids,
+                               return_alternates)
 
     # -- the algorithm (in-process only: not exposed over RPC) -------------
     def load_hosts(self, ctx):
@@ -78,6 +93,38 @@ class SchedulerManager:
                 break
         return hosts
 
+    def explain_refusals(self, hosts, spec, refused):
+        """``host: Filter: why`` for each host of ``hosts`` the filters
+        refuse (run again, only when a request found no host), after the
+        ``refused`` ones (ignored, not the requested destination); capped
+        to a readable length. What a fault's details and the scheduling
+        event show admins."""
+        lines = dict(refused)
+        for f in self.filters:
+            passed = f.filter_all(hosts, spec)
+            kept = {id(h) for h in passed}
+            for h in hosts:
+                if id(h) not in kept:
+                    lines.setdefault(h.host, '%s: %s' % (
+                        f.name, f.explain(h, spec)))
+            hosts = passed
+        for h in hosts:      # passed every filter: lost to racing claims
+            lines.setdefault(h.host, 'claim conflicts with concurrent '
+                                     'requests')
+        if not lines:
+            return 'no compute host is known'
+        names = sorted(lines)
+        out = [('%s: %s' % (n, lines[n]))[:EXPLAIN_LINE]
+               for n in names[:EXPLAIN_HOSTS]]
+        if len(names) > EXPLAIN_HOSTS:
+            out.append('... and %d more hosts' % (len(names) - EXPLAIN_HOSTS))
+        return '\n'.join(out)
+
+    def _no_valid_host(self, spec):
+        return exception.NoValidHost(
+            reason=NOT_ENOUGH_HOSTS, explanation=self.explain_refusals(
+                spec['all_hosts'], spec, spec['refused']))
+
     def rank_hosts(self, hosts, spec):
         return weighers.rank(self.weighers, hosts, spec)
 
@@ -86,19 +133,31 @@ class SchedulerManager:
         spec = dict(request_spec, resources=placement.resources_from_flavor(
             request_spec['flavor']))
         ignore = set(request_spec.get('ignore_hosts') or ())
-        hosts = [h for h in self.load_hosts(ctx) if h.host not in ignore]
+        loaded = self.load_hosts(ctx)
         # An admin's requested destination (compute API 2.74).
         dest = request_spec.get('requested_destination') or {}
-        hosts = [h for h in hosts
-                 if dest.get('host') in (None, h.host)
-                 and dest.get('node') in (None, h.nodename)]
+        hosts, refused = [], {}
+        for h in loaded:
+            if h.host in ignore:
+                refused[h.host] = 'an earlier attempt failed there'
+            elif dest.get('host') not in (None, h.host) or \
+                    dest.get('node') not in (None, h.nodename):
+                refused[h.host] = 'not the requested destination'
+            else:
+                hosts.append(h)
+        # Kept only to explain a NoValidHost.
+        spec['all_hosts'], spec['refused'] = hosts, refused
         alternates = (self.conf.scheduler.max_attempts - 1
                       if return_alternates else 0)
+        self._load_group_hosts(ctx, spec, instance_uuids)
         claimed, result = [], []
         try:
             for consumer in instance_uuids:
                 chosen, ranked = self._claim_one(ctx, consumer, hosts, spec)
                 claimed.append(consumer)
+                if spec.get('instance_group'):
+                    spec['mine'][chosen.host] += 1
+                    spec['group_hosts'][chosen.host] += 1
                 result.append([chosen.selection()] + self._alternates(
                     chosen, ranked, alternates))
         except Exception:
@@ -114,17 +173,26 @@ class SchedulerManager:
         while True:
             ranked = self.rank_hosts(self.filter_hosts(hosts, spec), spec)
             if not ranked:
-                raise exception.NoValidHost(reason=NOT_ENOUGH_HOSTS)
+                raise self._no_valid_host(spec)
             best = ranked[0]
             try:
                 placement.claim(ctx, consumer, best.node['id'],
                                 best.generation, spec['resources'])
+            except server_groups_db.GroupPolicyConflict as exc:
+                # A racing boot of the group claimed meanwhile: re-read
+                # where its members are and decide again.
+                conflicts += 1
+                LOG.info('%s; choosing again for %s', exc, consumer)
+                if conflicts >= self.conf.scheduler.claim_retries:
+                    raise self._no_valid_host(spec)
+                self._load_group_hosts(ctx, spec, spec['instance_uuids'])
+                continue
             except exception.ResourceProviderConflict:
                 conflicts += 1
                 if conflicts >= self.conf.scheduler.claim_retries:
                     LOG.warning('Giving up on %s after %d concurrent claim '
                                 'conflicts', consumer, conflicts)
-                    raise exception.NoValidHost(reason=NOT_ENOUGH_HOSTS)
+                    raise self._no_valid_host(spec)
                 try:
                     best.update(placement.get_node_by_uuid(ctx, best.uuid))
                 except exception.ComputeNodeNotFound:
@@ -133,6 +201,20 @@ class SchedulerManager:
             best.consume(spec['resources'])
             LOG.debug('Claimed %s for %s', best, consumer)
             return best, ranked
+
+    @staticmethod
+    def _load_group_hosts(ctx, spec, instance_uuids):
+        """For a server group (the ``group`` hint, resolved by the API into
+        ``instance_group``): ``spec['group_hosts']``, its members per host
+        as claimed in the database now, plus what this request claimed
+        (``spec['mine']``)."""
+        group = spec.get('instance_group')
+        if not group:
+            return
+        spec['instance_uuids'] = list(instance_uuids)
+        mine = spec.setdefault('mine', collections.Counter())
+        spec['group_hosts'] = server_groups_db.member_hosts(
+            ctx, group['uuid'], exclude=instance_uuids) + mine
 
     @staticmethod
     def _alternates(chosen, ranked, count):

@@ -3,13 +3,23 @@
     python -m novalite.tools.build_test_guest [--out DIR]
 
 The kernel comes from Debian's ``linux-image-*-cloud-amd64`` package and the
-userland from ``busybox-static`` (``apt-get download`` + ``dpkg-deb -x``, so
-nothing is installed on the host). The initramfs (cpio newc, gzip, written
-here in Python) holds busybox, the two kernel modules ACPI power-button
-events need (``evdev``, ``button``: modules in the cloud kernel) and an
-``/init`` that prints ``NOVALITE-GUEST-UP uptime=<s>`` on the serial console
-and then waits like a small OS, powering off on the ACPI power button (so
-``virsh shutdown``, Nova's soft reboot and clean stop work).
+userland from ``busybox-static`` and ``dropbear-bin`` with the libraries it
+links against (``apt-get download`` + ``dpkg-deb -x``, so nothing is
+installed on the host). The initramfs (cpio newc, gzip, written here in
+Python) holds busybox, dropbear, kernel modules from the cloud kernel (the
+ACPI power button; virtio-net; the IDE CD-ROM and ISO 9660 for the config
+drive) and an ``/init`` that prints ``NOVALITE-GUEST-UP uptime=<s>`` on the
+serial console and then waits like a small OS, powering off on the ACPI
+power button (so ``virsh shutdown``, Nova's soft reboot and clean stop
+work). After the marker, in the background, it mounts the config drive
+(label ``config-2``) if there is one, installs its ``public_keys`` as root's
+``authorized_keys`` and sets the hostname, starts dropbear on port 22, gets
+eth0's address by DHCP (busybox ``udhcpc``, ~20 s of tries) if there is a
+NIC, and prints ``NOVALITE-GUEST-NET <ip>`` (or ``none``) and, when the
+drive has user data, ``NOVALITE-USERDATA <its first line>``.
+
+The guest needs about 80 MB of RAM (the kernel alone cannot start in 64: it
+decompresses itself above 16 MB into 51.5 MB); flavors give it 128.
 
 Outputs, as an AMI trio (``aki``/``ari``/``ami``) for direct-kernel boot:
 
@@ -43,6 +53,7 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -62,21 +73,100 @@ LABEL linux
   INITRD initrd.gz
   APPEND console=tty0 console=ttyS0
 '''
-MODULES = ('kernel/drivers/input/evdev.ko', 'kernel/drivers/acpi/button.ko')
+# Kernel modules, by name; what they depend on (each module's .modinfo) is
+# loaded first. Before the marker: the ACPI power button (evdev, button).
+# After it, in the background so the marker keeps its timing: virtio-net
+# behind virtio-pci, the IDE CD-ROM the config drive is attached as on the
+# 'pc' machine (ata_piix, sr_mod; the cloud kernel has no AHCI driver) and
+# the ISO 9660 filesystem.
+MODULES = ('evdev', 'button')
+GUEST_MODULES = ('virtio_pci', 'virtio_net', 'ata_piix', 'sr_mod', 'isofs')
+DROPBEAR = 'dropbear-bin'
+# Where the libraries dropbear links against come from: its dependencies
+# (and libtomcrypt's libgmp). Every soname a binary needs must be found in
+# them, or the build fails saying which.
+LIBRARIES = ('libc6', 'libcrypt1', 'libtomcrypt1', 'libtommath1', 'zlib1g',
+             'libgmp10')
+LIBDIR = 'lib/x86_64-linux-gnu'
 FILES = {'kernel': 'kernel', 'initramfs': 'initramfs',
          'initramfs_poweroff': 'initramfs-poweroff', 'disk': 'disk.raw',
          'qcow2': 'disk.qcow2'}
 DISK_BYTES = 1024 * 1024
+NET_MARKER = 'NOVALITE-GUEST-NET'
+USERDATA_MARKER = 'NOVALITE-USERDATA'
 
-# /init, PID 1. busybox installs its applets as symlinks first. printk is
-# turned down before the marker so kernel messages cannot split its line.
-INIT = r'''#!/bin/busybox sh
+# awk -v want=KEY: prints a top-level key's value from a JSON document: a
+# string as is, an object's string values one per line (public_keys). A
+# key of the same name nested deeper (in "meta") is not taken for it.
+JSON_GET = r"""{ doc = doc $0 "\n" }
+END {
+    n = split(doc, ch, "")
+    depth = 0
+    for (i = 1; i <= n; i++) {
+        c = ch[i]
+        if (c == "\"") {
+            s = ""
+            for (i++; i <= n && ch[i] != "\""; i++) {
+                if (ch[i] == "\\") { i++; s = s (ch[i] == "n" ? "\n" : ch[i]) }
+                else s = s ch[i]
+            }
+            if (!value[depth]) { if (depth == 1) key = s }
+            else if (key == want && depth <= 2) print s
+        } else if (c == ":") value[depth] = 1
+        else if (c == ",") value[depth] = 0
+        else if (c == "{" || c == "[") value[++depth] = 0
+        else if (c == "}" || c == "]") depth--
+    }
+}
+"""
+
+# busybox udhcpc's event script: address and netmask, the MTU and the
+# default route when the server gives them (an isolated network has no
+# router), resolv.conf.
+UDHCPC_SCRIPT = r"""#!/bin/sh
+case "$1" in
+deconfig)
+    ip -4 addr flush dev "$interface"
+    ip link set "$interface" up
+    ;;
+bound|renew)
+    # A renewal keeps the address (and the connections using it).
+    if ! ip -4 addr show dev "$interface" | grep -q " $ip/"; then
+        ip -4 addr flush dev "$interface"
+        ip addr add "$ip/${mask:-24}" broadcast + dev "$interface"
+    fi
+    [ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
+    for r in $router; do
+        ip route replace default via "$r" dev "$interface"
+        break
+    done
+    : > /etc/resolv.conf
+    [ -n "$domain" ] && echo "search $domain" >> /etc/resolv.conf
+    for s in $dns; do echo "nameserver $s" >> /etc/resolv.conf; done
+    ;;
+esac
+exit 0
+"""
+
+ETC = {'etc/passwd': 'root:x:0:0:root:/root:/bin/sh\n',
+       'etc/group': 'root:x:0:\n', 'etc/shells': '/bin/sh\n',
+       'etc/udhcpc/default.script': UDHCPC_SCRIPT,
+       'etc/json_get.awk': JSON_GET}
+
+# /init, PID 1. busybox installs its applets as symlinks first. The
+# modules are numbered in load order. printk is turned down before the
+# marker so kernel messages cannot split its line. The network, the config
+# drive and sshd come after the marker, in the background, so the marker
+# and the poweroff variant keep their timing.
+INIT = r"""#!/bin/busybox sh
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-for m in /lib/modules/*.ko; do insmod "$m" 2>/dev/null; done
+mkdir -p /dev/pts
+mount -t devpts -o mode=620,ptmxmode=666 devpts /dev/pts
+for m in /lib/modules/power/*.ko; do insmod "$m" 2>/dev/null; done
 for _ in 1 2 3 4 5 6 7 8 9 10; do
     ls /dev/input/event* >/dev/null 2>&1 && break
     sleep 0.2
@@ -86,9 +176,56 @@ printf '#!/bin/sh\necho NOVALITE-GUEST-POWER-BUTTON > /dev/ttyS0\nsync\npoweroff
     > /etc/acpi/PWRF/00000080
 chmod 755 /etc/acpi/PWRF/00000080
 acpid -c /etc/acpi -l /tmp/acpid.log
+
+json_get() {
+    awk -v want="$1" -f /etc/json_get.awk "$2"
+}
+
+# The config drive: the block device whose ISO 9660 volume label is
+# config-2 (32 bytes at 32808, space-padded), mounted on /mnt/config.
+mount_config_drive() {
+    mkdir -p /mnt/config
+    for dev in /dev/sr* /dev/hd? /dev/sd? /dev/vd?; do
+        [ -b "$dev" ] || continue
+        label=$(dd if="$dev" bs=8 skip=4101 count=2 2>/dev/null)
+        [ "$label" = 'config-2        ' ] || continue
+        mount -t iso9660 -o ro "$dev" /mnt/config && return 0
+    done
+    return 1
+}
+
+setup() {
+    for m in /lib/modules/guest/*.ko; do insmod "$m" 2>/dev/null; done
+    ip link set lo up
+    mkdir -p -m 700 /root
+    md=/mnt/config/openstack/latest
+    if mount_config_drive; then
+        mkdir -p -m 700 /root/.ssh
+        json_get public_keys $md/meta_data.json > /root/.ssh/authorized_keys
+        chmod 600 /root/.ssh/authorized_keys
+        name=$(json_get hostname $md/meta_data.json | tr -cd 'A-Za-z0-9.-')
+        [ -n "$name" ] && hostname "$name" && echo "$name" > /etc/hostname
+    fi
+    # Keys first, then sshd, then the address: once the NET line is out,
+    # root can log in with the server's key.
+    mkdir -p /etc/dropbear /var/run /var/log
+    dropbear -R -s -p 22 -E 2>> /tmp/dropbear.log
+    if [ -e /sys/class/net/eth0 ]; then
+        # Forks into the background (renewing) once it has a lease.
+        udhcpc -i eth0 -t 10 -T 2 -n -O mtu > /tmp/udhcpc.log 2>&1
+    fi
+    ip=$(ip -4 -o addr show dev eth0 2>/dev/null |
+         sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' | head -n 1)
+    echo "@NET@ ${ip:-none}" > /dev/ttyS0
+    if [ -f $md/user_data ]; then
+        echo "@USERDATA@ $(head -n 1 $md/user_data | tr -d '\r')" > /dev/ttyS0
+    fi
+}
+
 echo 1 > /proc/sys/kernel/printk
 read up _ < /proc/uptime
 echo "@MARKER@ uptime=$up" > /dev/ttyS0
+setup > /tmp/setup.log 2>&1 &
 after=$(sed -n 's/.*novalite\.poweroff_after=\([0-9]*\).*/\1/p' /proc/cmdline)
 [ -z "$after" ] && [ -f /etc/poweroff_after ] && after=$(cat /etc/poweroff_after)
 if [ -n "$after" ]; then
@@ -98,7 +235,8 @@ if [ -n "$after" ]; then
     poweroff -f
 fi
 while :; do sleep 3600; done
-'''.replace('@MARKER@', MARKER)
+""".replace('@MARKER@', MARKER).replace('@NET@', NET_MARKER).replace(
+    '@USERDATA@', USERDATA_MARKER)
 
 
 def default_out():
@@ -206,18 +344,164 @@ class Cpio:
         return gzip.compress(self.buf.getvalue(), 9)
 
 
-def make_initramfs(busybox, modules, poweroff_after=None):
-    """gzip'd cpio: busybox, the modules, /init (and /etc/poweroff_after)."""
+def _elf_sections(path):
+    """{name: bytes} of the sections of a 64-bit little-endian ELF file
+    (a kernel module or an x86-64 binary or library)."""
+    with open(path, 'rb') as src:
+        data = src.read()
+    if data[:6] != b'\x7fELF\x02\x01':
+        raise RuntimeError('%s is not a 64-bit little-endian ELF file' % path)
+    shoff, = struct.unpack_from('<Q', data, 0x28)
+    entsize, count, names_at = struct.unpack_from('<HHH', data, 0x3a)
+    heads = [struct.unpack_from('<IIQQQQ', data, shoff + i * entsize)
+             for i in range(count)]
+
+    def body(head):   # SHT_NOBITS (8) has no bytes in the file
+        return b'' if head[1] == 8 else data[head[4]:head[4] + head[5]]
+    names = body(heads[names_at])
+    return {names[h[0]:names.index(b'\0', h[0])].decode(): body(h)
+            for h in heads}
+
+
+def _cstr(table, offset):
+    return table[offset:table.index(b'\0', offset)].decode()
+
+
+def modinfo(path):
+    """A kernel module's .modinfo fields ({'depends': 'a,b', ...})."""
+    fields = {}
+    for item in _elf_sections(path).get('.modinfo', b'').split(b'\0'):
+        key, sep, value = item.decode(errors='replace').partition('=')
+        if sep:
+            fields.setdefault(key, value)
+    return fields
+
+
+def needed(path):
+    """(interpreter or None, [sonames]) an ELF binary or library needs."""
+    sections = _elf_sections(path)
+    dynamic, dynstr = sections.get('.dynamic', b''), sections.get(
+        '.dynstr', b'')
+    sonames = []
+    for offset in range(0, len(dynamic) - 15, 16):
+        tag, value = struct.unpack_from('<qQ', dynamic, offset)
+        if tag == 0:        # DT_NULL
+            break
+        if tag == 1:        # DT_NEEDED
+            sonames.append(_cstr(dynstr, value))
+    interp = sections.get('.interp', b'').rstrip(b'\0').decode()
+    return interp or None, sonames
+
+
+def module_order(moddir, names):
+    """Paths of the modules ``names`` and of everything they depend on
+    (their .modinfo ``depends``, as depmod reads it), dependencies first:
+    the order insmod needs. The kernel package ships no modules.dep."""
+    index = {}
+    for path in glob.glob(os.path.join(moddir, 'kernel', '**', '*.ko'),
+                          recursive=True):
+        index[os.path.basename(path)[:-3].replace('-', '_')] = path
+    order = []
+
+    def visit(name, chain):
+        if name in chain:
+            raise RuntimeError('module dependency loop: %s' % ' > '.join(
+                chain + (name,)))
+        if name in order:
+            return
+        if name not in index:
+            raise RuntimeError('the kernel has no module %s (needed by %s)'
+                               % (name, ' > '.join(chain) or 'the guest'))
+        for dep in modinfo(index[name]).get('depends', '').split(','):
+            if dep:
+                visit(dep.replace('-', '_'), chain + (name,))
+        order.append(name)
+    for name in names:
+        visit(name, ())
+    return [index[name] for name in order]
+
+
+def _in_tree(tree, path):
+    """``path`` with its symlinks followed inside the extracted ``tree``
+    (absolute targets are relative to the tree, not to this host)."""
+    for _ in range(16):
+        if not os.path.islink(path):
+            return path
+        target = os.readlink(path)
+        path = (os.path.join(tree, target.lstrip('/'))
+                if target.startswith('/')
+                else os.path.join(os.path.dirname(path), target))
+    raise RuntimeError('symlink loop at %s' % path)
+
+
+def libraries(binaries, trees):
+    """What the dynamically linked ``binaries`` need in the initramfs,
+    found by soname in the extracted package ``trees``.
+
+    :returns: ({archive path: host file} of the libraries and the dynamic
+        loader, all in LIBDIR; {archive path: target} of the loader's
+        symlink where the binaries expect it, e.g. lib64/)
+    """
+    index = {}
+    for tree in trees:
+        for libdir in (LIBDIR, 'usr/' + LIBDIR):
+            for path in glob.glob(os.path.join(tree, libdir, '*.so*')):
+                index.setdefault(os.path.basename(path), (tree, path))
+    files, links, todo = {}, {}, list(binaries)
+    while todo:
+        binary = todo.pop()
+        interp, sonames = needed(binary)
+        if interp:
+            sonames.append(os.path.basename(interp))
+            home = '/%s/%s' % (LIBDIR, os.path.basename(interp))
+            if interp != home:
+                links[interp.lstrip('/')] = home
+        for soname in sonames:
+            dest = '%s/%s' % (LIBDIR, soname)
+            if dest in files:
+                continue
+            if soname not in index:
+                raise RuntimeError('%s needs %s, which none of %s has' % (
+                    binary, soname, ', '.join(LIBRARIES)))
+            files[dest] = _in_tree(*index[soname])
+            todo.append(files[dest])
+    return files, links
+
+
+def make_initramfs(busybox, modules, poweroff_after=None, files=None,
+                   links=None):
+    """gzip'd cpio: busybox, the modules ({'power': [paths], 'guest':
+    [paths]}: lib/modules/<group>/, numbered in load order), /init, /etc,
+    ``files`` ({archive path: (host path, mode)}), ``links`` ({archive path:
+    target}) (and /etc/poweroff_after)."""
+    files, links = dict(files or {}), dict(links or {})
     arc = Cpio()
-    for path in ('bin', 'dev', 'proc', 'sys', 'etc', 'lib', 'lib/modules',
-                 'tmp'):
+    dirs = {'bin', 'dev', 'proc', 'sys', 'etc', 'tmp', 'mnt'}
+    dirs.update('lib/modules/' + group for group in modules)
+    for path in list(files) + list(links) + list(ETC):
+        dirs.add(os.path.dirname(path))
+    for path in sorted(dirs):
+        parts = path.split('/')
+        for depth in range(1, len(parts) + 1):
+            dirs.add('/'.join(parts[:depth]))
+    for path in sorted(dirs):
         arc.dir(path)
     with open(busybox, 'rb') as src:
         arc.file('bin/busybox', src.read(), 0o755)
     arc.symlink('bin/sh', 'busybox')
-    for module in modules:
-        with open(module, 'rb') as src:
-            arc.file('lib/modules/' + os.path.basename(module), src.read())
+    for group, paths in sorted(modules.items()):
+        for number, module in enumerate(paths):
+            with open(module, 'rb') as src:
+                arc.file('lib/modules/%s/%02d-%s' % (
+                    group, number, os.path.basename(module)), src.read())
+    for path, (host, mode) in sorted(files.items()):
+        with open(host, 'rb') as src:
+            arc.file(path, src.read(), mode)
+    for path, target in sorted(links.items()):
+        arc.symlink(path, target)
+    for path, text in sorted(ETC.items()):
+        arc.file(path, text.encode(),
+                 0o755 if text.startswith('#!') else 0o644)
     arc.file('init', INIT.encode(), 0o755)
     if poweroff_after is not None:
         arc.file('etc/poweroff_after', b'%d\n' % poweroff_after)
@@ -285,17 +569,22 @@ def _manifest(out_dir):
 def build(out_dir=None, force=False):
     """Build (or reuse) the guest; returns the manifest: paths and versions.
 
-    :returns: {'kernel', 'initramfs', 'initramfs_poweroff', 'disk': paths,
-        'kernel_package', 'kernel_version', 'busybox_version', 'marker',
-        'poweroff_after'}
+    :returns: {'kernel', 'initramfs', 'initramfs_poweroff', 'disk', 'qcow2':
+        paths, 'kernel_package', 'kernel_version', 'busybox_version',
+        'dropbear_version', 'library_versions', 'modules', 'marker',
+        'net_marker', 'userdata_marker', 'poweroff_after'}
     """
     out_dir = os.path.abspath(out_dir or default_out())
     kpkg = kernel_package()
     want = {'kernel_package': kpkg, 'kernel_version': _candidate(kpkg),
-            'busybox_version': _candidate(BUSYBOX), 'marker': MARKER,
+            'busybox_version': _candidate(BUSYBOX),
+            'dropbear_version': _candidate(DROPBEAR),
+            'library_versions': {p: _candidate(p) for p in LIBRARIES},
+            'modules': list(MODULES + GUEST_MODULES), 'marker': MARKER,
+            'net_marker': NET_MARKER, 'userdata_marker': USERDATA_MARKER,
             'syslinux_version': _candidate('syslinux'),
             'poweroff_after': POWEROFF_AFTER,
-            'init_sha': hash_text(INIT)}
+            'init_sha': hash_text(INIT + json.dumps(ETC, sort_keys=True))}
     have = _manifest(out_dir)
     paths = {key: os.path.join(out_dir, name) for key, name in FILES.items()}
     if (not force and have and all(have.get(k) == v for k, v in want.items())
@@ -306,15 +595,24 @@ def build(out_dir=None, force=False):
     with tempfile.TemporaryDirectory(prefix='novalite-guest-') as work:
         ktree = _download(kpkg, work)
         btree = _download(BUSYBOX, work)
+        dtree = _download(DROPBEAR, work)
+        ltrees = [_download(p, work) for p in LIBRARIES]
         vmlinuz = glob.glob(os.path.join(ktree, 'boot', 'vmlinuz-*'))[0]
         moddir = glob.glob(os.path.join(ktree, 'lib', 'modules', '*'))[0]
-        modules = [os.path.join(moddir, m) for m in MODULES]
+        modules = {'power': module_order(moddir, MODULES)}
+        modules['guest'] = [m for m in module_order(moddir, GUEST_MODULES)
+                            if m not in modules['power']]
         busybox = os.path.join(btree, 'bin', 'busybox')
+        dropbear = os.path.join(dtree, 'usr', 'sbin', 'dropbear')
+        libs, links = libraries([dropbear], ltrees)
+        files = {'bin/dropbear': (dropbear, 0o755)}
+        files.update({path: (host, 0o755) for path, host in libs.items()})
         with open(vmlinuz, 'rb') as src:
             _write(paths['kernel'], src.read())
-        _write(paths['initramfs'], make_initramfs(busybox, modules))
-        _write(paths['initramfs_poweroff'],
-               make_initramfs(busybox, modules, POWEROFF_AFTER))
+        _write(paths['initramfs'], make_initramfs(
+            busybox, modules, files=files, links=links))
+        _write(paths['initramfs_poweroff'], make_initramfs(
+            busybox, modules, POWEROFF_AFTER, files=files, links=links))
         _write(paths['disk'], b'\0' * DISK_BYTES)
         tools = os.path.join(work, 'bootloader')
         for package in BOOTLOADER:

@@ -28,13 +28,14 @@ import sys
 import time
 
 from novalite.tools import build_test_guest
+from novalite.tools import demo_login
 from novalite.tools import keystone as keystone_tool
 from novalite.tools import localcloud
 
 DEMO_SERVER = 'demo'
 DEMO_IMAGE = 'novalite-demo'
 GUEST_PREFIX = 'novalite-guest'
-GUEST_FLAVOR = 'm1.tiny'    # the cloud kernel wants more than m1.nano's 64 MB
+GUEST_FLAVOR = 'm1.nano'    # 128 MB: the cloud kernel cannot start in 64
 # OS_CLIENT_CONFIG_FILE is where openstacksdk looks first, too.
 CLOUDS_YAML = os.environ.get('OS_CLIENT_CONFIG_FILE', os.path.expanduser(
     '~/.config/openstack/clouds.yaml'))
@@ -155,21 +156,51 @@ def _marker(conn, server, timeout=120):
                           '\n'.join(output.splitlines()[-15:])))
 
 
-def _ensure_server(conn, image, flavor_name='m1.nano'):
+def _ensure_server(conn, image, flavor_name='m1.nano', login=False):
+    """The demo server; with ``login``, booted with the `demo` keypair, the
+    `demo-ssh` group and a config drive, so it can be logged into. The
+    server records the keypair's fingerprint: a keypair made anew (its key
+    file was lost) replaces a server booted with the old key."""
+    fingerprint = None
+    if login:
+        fingerprint = conn.compute.find_keypair(demo_login.KEYPAIR).fingerprint
     for server in conn.compute.servers(name='^%s$' % DEMO_SERVER):
-        if server.status == 'ACTIVE' and server.image.id == image.id:
+        if server.status == 'ACTIVE' and server.image.id == image.id and \
+                (not login or (server.key_name == demo_login.KEYPAIR and
+                               (server.metadata or {}).get('demo-key')
+                               == fingerprint)):
             return server
         # From an earlier run in another mode (test:///default vs QEMU),
         # or broken: replace it.
         conn.compute.delete_server(server)
         conn.compute.wait_for_delete(server, wait=60, interval=0.2)
     flavor = conn.compute.find_flavor(flavor_name)
-    network = conn.compute.get('/os-networks').json()['networks'][0]
+    networks = conn.compute.get('/os-networks').json()['networks']
+    network = ([n for n in networks if n['label'] == 'private']
+               or networks)[0]
+    extra = {}
+    if login:
+        extra = {'key_name': demo_login.KEYPAIR, 'config_drive': True,
+                 'metadata': {'demo-key': fingerprint},
+                 'security_groups': [{'name': 'default'},
+                                     {'name': demo_login.GROUP}]}
     server = conn.compute.create_server(
         name=DEMO_SERVER, image_id=image.id, flavor_id=flavor.id,
-        networks=[{'uuid': network['id']}])
+        networks=[{'uuid': network['id']}], **extra)
     return conn.compute.wait_for_server(server, status='ACTIVE', wait=120,
                                         interval=0.2)
+
+
+def _log_in(state, server):
+    """The guest's own `uname -a` and hostname over SSH, and how to log in."""
+    key = demo_login.key_path(state)
+    (address,) = [a['addr'] for nets in server.addresses.values()
+                  for a in nets][:1]
+    began = time.monotonic()
+    uname = demo_login.ssh(key, address, 'uname -a; hostname')
+    print('over SSH (%.2fs): %s' % (time.monotonic() - began,
+                                    uname.replace('\n', '\n  hostname: ')))
+    print('log in with: %s' % ' '.join(demo_login.ssh_command(key, address)))
 
 
 def start(state, auth='noauth2'):
@@ -213,9 +244,12 @@ def start(state, auth='noauth2'):
         image = _ensure_guest_image(conn, state)
     else:
         image = _ensure_image(conn, state)
+    if real:
+        demo_login.ensure_keypair(conn, state)
+        demo_login.ensure_group(conn)
     began = time.monotonic()
     server = _ensure_server(conn, image,
-                            GUEST_FLAVOR if real else 'm1.nano')
+                            GUEST_FLAVOR if real else 'm1.nano', login=real)
     print('\nserver %s (%s) is %s on host %s, addresses %s (%.2fs)' % (
         server.name, server.id, server.status, server.compute_host,
         server.addresses, time.monotonic() - began))
@@ -228,10 +262,11 @@ def start(state, auth='noauth2'):
             conn.compute.delete_server(server)
             conn.compute.wait_for_delete(server, wait=60, interval=0.2)
             began = time.monotonic()
-            server = _ensure_server(conn, image, GUEST_FLAVOR)
+            server = _ensure_server(conn, image, GUEST_FLAVOR, login=True)
             marker = _marker(conn, server)
         print('console (%s, QEMU TCG): %s  (%.2fs after the request)' % (
             cloud.libvirt_uri, marker, time.monotonic() - began))
+        _log_in(state, server)
     print('\nThe cloud is up: API %s/v2.1, image API %s/image\n'
           'Try:\n'
           '  openstack --os-cloud novalite server list\n'
@@ -251,6 +286,9 @@ def stop(state):
     if ks.pid():
         ks.stop()
         running['keystone'] = True
+    from novalite.tools import horizon
+    if horizon.for_state(state).stop():
+        running['horizon'] = True
     print('stopped %s' % (', '.join(sorted(running)) or 'nothing'))
 
 
@@ -275,6 +313,8 @@ def clean(state):
                 print('removed guest %s' % dom.name())
         finally:
             conn.close()
+    if _real(_uri()):
+        demo_login.prune_libvirt(_uri())
     if os.path.isdir(path) and not path.startswith(state + '/'):
         subprocess.run(['rm', '-rf', os.path.dirname(path)], check=True)
 

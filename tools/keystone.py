@@ -141,7 +141,8 @@ class Keystone:
         if not os.listdir(os.path.join(self.data_dir, 'credential-keys')):
             _run(manage + ['credential_setup'] + owner)
         _run(manage + [
-            'bootstrap', '--bootstrap-password', self.passwords()['admin'],
+            # '=': a generated password may start with '-'.
+            'bootstrap', '--bootstrap-password=' + self.passwords()['admin'],
             '--bootstrap-username', 'admin',
             '--bootstrap-project-name', 'admin',
             '--bootstrap-role-name', 'admin',
@@ -202,9 +203,7 @@ class Keystone:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
+            if _exited(pid):
                 break
             time.sleep(0.1)
         else:
@@ -221,7 +220,10 @@ class Keystone:
             auth_url=self.auth_url, username='admin',
             password=self.passwords()['admin'], project_name='admin',
             user_domain_name=DOMAIN, project_domain_name=DOMAIN,
-            region_name=REGION, identity_api_version='3')
+            region_name=REGION, identity_api_version='3',
+            # Not clouds.yaml: openstacksdk takes a lone cloud there (e.g.
+            # make run's noauth one) as the default, over these arguments.
+            load_yaml_config=False, load_envvars=False)
 
     def seed(self, novalite_endpoint):
         """Projects, users, role assignments and the compute, image and network
@@ -307,6 +309,21 @@ def _find_or_create(existing, create, **attrs):
         if getattr(item, key) == name:
             return item
     return create(**attrs)
+
+
+def _exited(pid):
+    """Whether ``pid`` is gone; reaps it when it is this process's child
+    (a zombie still answers ``kill(pid, 0)``)."""
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return True
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 def _run(cmd, timeout=300):

@@ -40,6 +40,25 @@ def rabbitmqctl(*args):
             ' '.join(args), proc.stderr.strip() or proc.stdout.strip()))
 
 
+def broker_sockets():
+    """(sockets used, socket limit) of the local RabbitMQ, or None when
+    rabbitmqctl cannot tell."""
+    try:
+        proc = subprocess.run(['rabbitmqctl', 'status', '--formatter',
+                               'json'], capture_output=True, text=True,
+                              timeout=60)
+        fds = json.loads(proc.stdout)['file_descriptors']
+        return fds['sockets_used'], fds['sockets_limit']
+    except (OSError, ValueError, KeyError, TypeError,
+            subprocess.SubprocessError):
+        return None
+
+
+# Connections of a cloud's services besides one per simulated host: the
+# RPC client pools (up to rpc_conn_pool_size, 30, per process) and replies.
+BROKER_MARGIN = 150
+
+
 class Database:
     """A database for one cloud: a SQLite file, or a fresh database on a
     MariaDB / PostgreSQL server (a private one: tools/dbservers.py), dropped
@@ -102,10 +121,18 @@ class LocalCloud:
     def __init__(self, state_dir, db_url, compute_hosts=('compute1',),
                  api_port=None, vhost=None, schedulers=1,
                  libvirt_uri='test:///default', virt_type='qemu',
-                 extra_conf=None):
+                 extra_conf=None, simulated_hosts=0, sim_prefix='sim',
+                 sim_node=None):
         self.state_dir = os.path.abspath(state_dir)
         self.db_url = db_url
         self.compute_hosts = list(compute_hosts)
+        # One more compute process running this many simulated hosts
+        # (novalite-compute --simulate-hosts, compute/simulated.py), each
+        # on a private libvirt test-driver node of ``sim_node`` ({"vcpus",
+        # "memory_mb", "disk_gb"}).
+        self.simulated_hosts = simulated_hosts
+        self.sim_prefix = sim_prefix
+        self.sim_node = dict(sim_node or {})
         # Extra schedulers (host schedulerN) share the topic: claims must
         # stay correct when several place instances at once.
         self.extra_schedulers = ['scheduler%d' % i
@@ -119,6 +146,24 @@ class LocalCloud:
         self.log_dir = os.path.join(self.state_dir, 'logs')
         self.pid_dir = os.path.join(self.state_dir, 'pids')
         self.procs = {}
+
+    @property
+    def sim_host_names(self):
+        if not self.simulated_hosts:
+            return []
+        from novalite.compute import simulated
+        return simulated.host_names(self.sim_prefix, self.simulated_hosts)
+
+    @property
+    def all_compute_hosts(self):
+        """Every compute host: one process each, then the simulated ones."""
+        return self.compute_hosts + self.sim_host_names
+
+    def sim_report_interval(self, report_interval):
+        """The simulated hosts' heartbeat interval: at most ~100 beats a
+        second from them all (each is a conductor call and a database
+        write), never shorter than the cloud's."""
+        return max(report_interval, -(-self.simulated_hosts // 100))
 
     @property
     def transport_url(self):
@@ -147,6 +192,15 @@ class LocalCloud:
         }
         for group, values in self.extra_conf.items():
             sections.setdefault(group, {}).update(values)
+        sim_conf = {}
+        if self.simulated_hosts:
+            base = sections['DEFAULT']
+            beat = self.sim_report_interval(int(base['report_interval']))
+            if beat != int(base['report_interval']):
+                sim_conf['report_interval'] = str(beat)
+            # Down only after three missed beats.
+            base['service_down_time'] = str(max(
+                int(base['service_down_time']), 3 * beat))
         with open(self.conf_file, 'w') as out:
             for group, values in sections.items():
                 out.write('[%s]\n' % group)
@@ -156,6 +210,11 @@ class LocalCloud:
         for host in self.compute_hosts + self.extra_schedulers:
             with open(self._host_conf(host), 'w') as out:
                 out.write('[DEFAULT]\nhost = %s\n' % host)
+        if self.simulated_hosts:
+            with open(self._host_conf(self.sim_prefix), 'w') as out:
+                out.write('[DEFAULT]\nhost = %s\n' % self.sim_prefix)
+                for key, value in sim_conf.items():
+                    out.write('%s = %s\n' % (key, value))
 
     def _host_conf(self, host):
         return os.path.join(self.state_dir, 'host-%s.conf' % host)
@@ -191,11 +250,44 @@ class LocalCloud:
             cmds['compute-' + host] = ([bin_path('novalite-compute')] + base
                                        + ['--config-file',
                                           self._host_conf(host)])
+        if self.simulated_hosts:
+            cmd = ([bin_path('novalite-compute')] + base
+                   + ['--config-file', self._host_conf(self.sim_prefix),
+                      '--simulate-hosts', str(self.simulated_hosts),
+                      '--host-prefix', self.sim_prefix])
+            for key in ('vcpus', 'memory_mb', 'disk_gb'):
+                if key in self.sim_node:
+                    cmd += ['--sim-%s' % key.replace('_', '-'),
+                            str(self.sim_node[key])]
+            cmds['compute-' + self.sim_prefix] = cmd
         return cmds
+
+    def check_broker_capacity(self):
+        """Each simulated host holds its own RabbitMQ connection (one per
+        RPC server, as oslo.messaging listens): refuse to start more than
+        the broker can accept. A RabbitMQ out of file descriptors does not
+        just refuse connections: it can stop altogether, taking every
+        cloud on it down."""
+        found = broker_sockets()
+        if found is None or not self.simulated_hosts:
+            return
+        used, limit = found
+        need = self.simulated_hosts + BROKER_MARGIN
+        if used + need > limit:
+            raise RuntimeError(
+                '%d simulated hosts need about %d RabbitMQ connections; the '
+                'broker has %d of %d sockets in use. Use fewer hosts (at '
+                'most %d now) or raise its open-files limit (ulimit -n in '
+                '/etc/default/rabbitmq-server; sockets are ~90%% of it)' % (
+                    self.simulated_hosts, need, used, limit,
+                    max(0, limit - used - BROKER_MARGIN)))
 
     def start(self, names=None):
         """Start the services; the conductor first, as a deployment would
         (compute agents report to it as soon as they start)."""
+        if self.simulated_hosts and (
+                not names or 'compute-' + self.sim_prefix in names):
+            self.check_broker_capacity()
         for name, cmd in self._commands().items():
             if names and name not in names:
                 continue
@@ -258,7 +350,8 @@ class LocalCloud:
         engine = sqlalchemy.create_engine(self.db_url)
         want = {('novalite-conductor', None), ('novalite-scheduler', None),
                 ('novalite-api', None)}
-        want |= {('novalite-compute', h) for h in self.compute_hosts}
+        hosts = self.all_compute_hosts
+        want |= {('novalite-compute', h) for h in hosts}
         want |= {('novalite-scheduler', h) for h in self.extra_schedulers}
         deadline = time.time() + timeout
         missing = want
@@ -274,15 +367,17 @@ class LocalCloud:
                         'SELECT host FROM compute_nodes').fetchall()}
                 seen = {(b, h) for b, h in rows} | {(b, None) for b, _ in rows}
                 missing = want - seen
-                missing |= {('compute node', h) for h in self.compute_hosts
+                missing |= {('compute node', h) for h in hosts
                             if h not in nodes}
                 if not missing and self._api_up():
                     return
                 time.sleep(0.1)
         finally:
             engine.dispose()
-        raise RuntimeError('cloud not ready after %ss, missing %s\n%s' % (
-            timeout, sorted(map(str, missing)), self.logs()))
+        shown = sorted(map(str, missing))
+        raise RuntimeError('cloud not ready after %ss, missing %s%s\n%s' % (
+            timeout, shown[:20], ' and %d more' % (len(shown) - 20)
+            if len(shown) > 20 else '', self.logs()))
 
     def _check_running(self):
         for name, proc in self.procs.items():
@@ -397,7 +492,8 @@ def _cloud_on(backend, state_dir, vhost_prefix, on_teardown, server_url,
     try:
         cloud.manage('bootstrap')
         cloud.start()
-        cloud.wait_ready(timeout=90)
+        # Simulated hosts start ~16 at a time: allow for 1 000 of them.
+        cloud.wait_ready(timeout=90 + 0.15 * cloud.simulated_hosts)
         yield cloud
     finally:
         cloud.stop()

@@ -253,19 +253,40 @@ class Checker:
         print('OK: %d responses passed tempest validation' % self.done)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
+def clients(args, compute=(), network=()):
+    """tempest.lib clients against the endpoint, ``{attribute: client
+    class}`` for the compute (``/v2.1``) and network (``/network``) APIs,
+    with the build timeouts every checker uses."""
+    kw = {'build_timeout': 60, 'build_interval': 0.5}
+    made = {}
+    for path, service, classes in (('/v2.1', 'compute', compute),
+                                   ('/network', 'network', network)):
+        auth = NoAuth(args.endpoint + path, args.token)
+        for attr, cls in dict(classes).items():
+            made[attr] = cls(auth, service, 'RegionOne', **kw)
+    return made
+
+
+def cli(checker_cls, doc, positional, argv=None):
+    """The checkers' command line: ``endpoint`` and ``positional`` names,
+    ``--token``; runs ``checker_cls(args).run()``, exit 1 on any failure
+    with its traceback."""
+    parser = argparse.ArgumentParser(description=doc)
     parser.add_argument('endpoint')
-    parser.add_argument('image')
-    parser.add_argument('network')
+    for name in positional:
+        parser.add_argument(name)
     parser.add_argument('--token', default='admin:admin')
     args = parser.parse_args(argv)
     try:
-        Checker(args).run()
+        checker_cls(args).run()
     except Exception:
         traceback.print_exc()
         return 1
     return 0
+
+
+def main(argv=None):
+    return cli(Checker, __doc__, ('image', 'network'), argv)
 
 
 if __name__ == '__main__':

@@ -9,10 +9,8 @@ when every response passes tempest's validation.
     python tempest_check_kq.py ENDPOINT PROJECT_ID [--token admin:admin]
 """
 
-import argparse
 import os
 import sys
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -33,18 +31,12 @@ class Checker(tempest_check.Checker):
 
     def __init__(self, args):
         self.args = args
-        compute = tempest_check.NoAuth(args.endpoint + '/v2.1', args.token)
-        kw = {'build_timeout': 60, 'build_interval': 0.5}
-        self.keypairs = keypairs_client.KeyPairsClient(
-            compute, 'compute', 'RegionOne', **kw)
-        self.quotas = quotas_client.QuotasClient(
-            compute, 'compute', 'RegionOne', **kw)
-        self.classes = quota_classes_client.QuotaClassesClient(
-            compute, 'compute', 'RegionOne', **kw)
-        self.limits = limits_client.LimitsClient(
-            compute, 'compute', 'RegionOne', **kw)
-        self.versions = versions_client.VersionsClient(
-            compute, 'compute', 'RegionOne', **kw)
+        vars(self).update(tempest_check.clients(args, compute={
+            'keypairs': keypairs_client.KeyPairsClient,
+            'quotas': quotas_client.QuotasClient,
+            'classes': quota_classes_client.QuotaClassesClient,
+            'limits': limits_client.LimitsClient,
+            'versions': versions_client.VersionsClient}))
         self.done = 0
 
     def reads(self, version):
@@ -110,17 +102,7 @@ class Checker(tempest_check.Checker):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('endpoint')
-    parser.add_argument('project')
-    parser.add_argument('--token', default='admin:admin')
-    args = parser.parse_args(argv)
-    try:
-        Checker(args).run()
-    except Exception:
-        traceback.print_exc()
-        return 1
-    return 0
+    return tempest_check.cli(Checker, __doc__, ('project',), argv)
 
 
 if __name__ == '__main__':

@@ -2,6 +2,7 @@
 
 import pecan
 
+from novalite.api.controllers import flavor_extras
 from novalite.api import faults
 from novalite.api import policy
 from novalite.api import request_env
@@ -44,12 +45,18 @@ class FlavorController:
     def __init__(self, conf, flavorid):
         self.conf = conf
         self.flavorid = flavorid
+        pecan.route(self, 'os-extra_specs',
+                    flavor_extras.FlavorExtraSpecsController(conf, flavorid))
+        pecan.route(self, 'os-flavor-access',
+                    flavor_extras.FlavorAccessController(conf, flavorid))
+        self.action = flavor_extras.FlavorActionController(conf, flavorid)
 
     @pecan.expose(generic=True, template='json')
     def index(self):
         request_env.only_get()
-        flavor = flavors_db.get_by_flavorid(request_env.context(),
-                                            self.flavorid)
+        # A private flavor is a 404 to projects it is not shared with.
+        flavor = flavor_extras.get_visible(request_env.context(),
+                                           self.flavorid)
         return {'flavor': view.detail(flavor,
                                       request_env.compute_prefixes(self.conf),
                                       request_env.api_version())}

@@ -8,6 +8,7 @@ import pecan
 import webob
 
 from novalite.api import faults
+from novalite.api.controllers import metadefs
 from novalite.api import image_store
 from novalite.api import policy
 from novalite.api import request_env
@@ -196,10 +197,11 @@ class ImageController:
     @index.when(method='PATCH', template='json')
     def index_patch(self):
         ctx = request_env.context()
-        if pecan.request.content_type != schema.PATCH_TYPE:
+        draft = schema.PATCH_TYPES.get(pecan.request.content_type)
+        if draft is None:
             raise faults.Fault(415, 'Unsupported Content-Type: use %s'
-                               % schema.PATCH_TYPE)
-        changes = schema.parse_patch(pecan.request.body)
+                               % ' or '.join(sorted(schema.PATCH_TYPES)))
+        changes = schema.parse_patch(pecan.request.body, draft)
         img = _visible(self.store.conf, ctx, self.image_id, 'modify_image')
         for _op, key, value in changes:
             if key == 'visibility' and value != img['visibility']:
@@ -225,8 +227,16 @@ class ImagesController:
         self.conf = conf
         self.store = image_store.ImageStore(conf)
 
+    @staticmethod
+    def _no_empty_id():
+        """``/v2/images/``: an image with an empty id, which Glance's
+        router has no route for (404, not the list)."""
+        if pecan.request.path.endswith('/'):
+            raise faults.Fault(404, 'The resource could not be found.')
+
     @pecan.expose(generic=True, template='json')
     def index(self):
+        self._no_empty_id()
         request_env.only_get()
         _authorize(self.conf, request_env.context(), 'get_images',
                    {'project_id': request_env.context().project_id})
@@ -243,6 +253,7 @@ class ImagesController:
 
     @index.when(method='POST', template='json')
     def index_post(self):
+        self._no_empty_id()
         ctx = request_env.context()
         values = schema.create_values(request_env.json_body(), ctx)
         target = {'project_id': values.get('owner') or ctx.project_id}
@@ -253,6 +264,14 @@ class ImagesController:
         pecan.response.headers['Location'] = '/v2/images/%s' % img['id']
         return view.image(img)
 
+    @index.when(method='PUT', template='json')
+    @index.when(method='PATCH', template='json')
+    @index.when(method='DELETE', template='json')
+    def index_other(self):
+        self._no_empty_id()
+        raise faults.Fault(405, 'The method is not allowed for this '
+                           'resource.')
+
     @pecan.expose()
     def _lookup(self, image_id, *remainder):
         return ImageController(self.store, image_id), remainder
@@ -260,6 +279,8 @@ class ImagesController:
 
 class SchemasController:
     """/image/v2/schemas/image(s): what glanceclient-style clients read."""
+
+    metadefs = metadefs.SchemasController()
 
     @pecan.expose('json')
     def image(self):
@@ -275,6 +296,7 @@ class V2Controller:
     def __init__(self, conf):
         self.images = ImagesController(conf)
         self.schemas = SchemasController()
+        self.metadefs = metadefs.MetadefsController()
 
 
 class ImageRootController:

@@ -4,6 +4,7 @@ controllers/identity.py)."""
 
 import pecan
 
+from novalite.api.controllers import compute_images
 from novalite.api.controllers import flavors
 from novalite.api.controllers import identity
 from novalite.api.controllers import images
@@ -12,6 +13,7 @@ from novalite.api.controllers import limits
 from novalite.api.controllers import network
 from novalite.api.controllers import networks
 from novalite.api.controllers import quota_sets
+from novalite.api.controllers import server_groups
 from novalite.api.controllers import servers
 from novalite.api.controllers import simple_tenant_usage
 from novalite.api.controllers import availability_zones
@@ -28,6 +30,7 @@ class V21Controller:
         self.conf = conf
         self.servers = servers.ServersController(conf)
         self.flavors = flavors.FlavorsController(conf)
+        self.images = compute_images.ComputeImagesController(conf)
         pecan.route(self, 'os-networks', networks.NetworksController(conf))
         pecan.route(self, 'os-simple-tenant-usage',
                     simple_tenant_usage.SimpleTenantUsageController(conf))
@@ -39,6 +42,8 @@ class V21Controller:
                     hypervisors.HypervisorsController(conf))
         pecan.route(self, 'os-services', services.ServicesController(conf))
         pecan.route(self, 'os-keypairs', keypairs.KeypairsController(conf))
+        pecan.route(self, 'os-server-groups',
+                    server_groups.ServerGroupsController(conf))
         pecan.route(self, 'os-quota-sets',
                     quota_sets.QuotaSetsController(conf))
         pecan.route(self, 'os-quota-class-sets',

@@ -5,6 +5,7 @@ checked before the server is looked up (400 before 404, as Nova)."""
 
 import pecan
 
+from novalite.api.controllers import server_security_groups
 from novalite.api import faults
 from novalite.api import request_env
 from novalite.api.schemas import server_actions as schema
@@ -112,6 +113,11 @@ class ServerActionController:
             self.servers.compute())
         return {'output': output}
 
+    def _security_group(self, ctx, body):
+        server_security_groups.action(self.servers.conf, ctx,
+                                      self.server_id, body)
+        return self._accepted()
+
     def _create_image(self, ctx, body):
         validation.validate(schema.create_image, body)
         image_id = actions.create_image(self.servers.conf, ctx,
@@ -133,4 +139,6 @@ _HANDLERS = dict(
        'unlock': ServerActionController._unlock,
        'rebuild': ServerActionController._rebuild,
        'os-getConsoleOutput': ServerActionController._console_output,
-       'createImage': ServerActionController._create_image})
+       'createImage': ServerActionController._create_image},
+    **{key: ServerActionController._security_group
+       for key in server_security_groups.ACTIONS})

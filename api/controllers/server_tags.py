@@ -4,7 +4,6 @@ server's tags, and check, add or remove one (after Nova's server_tags).
 Policy: Nova's ``os_compute_api:os-server-tags:*`` rules (reads: project
 reader, writes: project member)."""
 
-import jsonschema
 import pecan
 
 from novalite.api import faults
@@ -74,6 +73,7 @@ class ServerTagController:
     def index_put(self):
         ctx, inst = _server(self.conf, self.server_id, TAGS % 'update',
                             'update tag')
+        import jsonschema   # on first use: see api/validation.py
         try:
             jsonschema.validate(self.tag, common.tag)
         except jsonschema.ValidationError as exc:

@@ -12,7 +12,10 @@ from novalite.api import policy
 from novalite.api import request_env
 from novalite.api.controllers import instance_actions
 from novalite.api.controllers import server_actions
+from novalite.api.controllers import server_ips
 from novalite.api.controllers import server_metadata
+from novalite.api.controllers import server_security_groups
+from novalite.api.controllers import volume_attachments
 from novalite.api.controllers import server_tags
 from novalite.api.schemas import common
 from novalite.api.schemas import server_queries
@@ -21,6 +24,7 @@ from novalite.api import server_create
 from novalite.api import server_delete
 from novalite.api import server_lookup
 from novalite.api import server_update
+from novalite.api import server_wait
 from novalite.api import validation
 from novalite.api.views import diagnostics as diagnostics_view
 from novalite.api.views import links
@@ -64,8 +68,15 @@ class ServerController:
         self.tags = server_tags.ServerTagsController(parent.conf, server_id)
         self.metadata = server_metadata.ServerMetadataController(
             parent.conf, server_id)
+        self.ips = server_ips.ServerIpsController(parent.conf, server_id)
         pecan.route(self, 'os-instance-actions',
                     instance_actions.InstanceActionsController(
+                        parent.conf, server_id))
+        pecan.route(self, 'os-security-groups',
+                    server_security_groups.ServerSecurityGroupsController(
+                        parent.conf, server_id))
+        pecan.route(self, 'os-volume_attachments',
+                    volume_attachments.VolumeAttachmentsController(
                         parent.conf, server_id))
 
     def _get(self, ctx, rule):
@@ -74,10 +85,16 @@ class ServerController:
                                  POLICY % rule)
 
     @pecan.expose(generic=True, template='json')
-    def index(self):
+    def index(self, wait_for=None, **_ignored):
         request_env.only_get()
         ctx = request_env.context()
         inst = self._get(ctx, 'show')
+        if wait_for is not None:
+            # novalite's long poll (api/server_wait.py), after the policy:
+            # then the server as it is now (404 when it went away).
+            server_wait.wait(self.parent.conf, inst,
+                             server_wait.parse(wait_for))
+            inst = server_lookup.get_visible(ctx, self.server_id)
         return {'server': self.parent.views(ctx).detail(inst)}
 
     @index.when(method='PUT', template='json')
@@ -184,8 +201,7 @@ class ServersController:
                     datetime.timezone.utc).replace(tzinfo=None)
             except ValueError:
                 raise faults.bad_request(
-                    "Invalid input for field/attribute changes-since. "
-                    "Value: %s." % since)
+                    server_queries.bad_time('changes-since', since))
         limit = params.get('limit')
         if limit is not None:
             # [0-9], not isdigit(): int() refuses '²' and 4300+ digits.
@@ -196,10 +212,13 @@ class ServersController:
                      min(int(digits), self.conf.api.max_limit))
         else:
             limit = self.conf.api.max_limit
+        sort_keys, sort_dirs = server_queries.sort_params(
+            params, version, ctx.is_admin)
         try:
             found = instances_db.get_all(
                 ctx, filters, limit=limit, marker=params.get('marker'),
-                deadline=time.monotonic() + NAME_FILTER_SECONDS)
+                deadline=time.monotonic() + NAME_FILTER_SECONDS,
+                sort_keys=sort_keys, sort_dirs=sort_dirs)
         except exception.Invalid as exc:
             raise faults.bad_request(exc.message)
         return found, limit

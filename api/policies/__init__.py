@@ -14,9 +14,12 @@ from novalite.api.policies import images
 from novalite.api.policies import keypairs
 from novalite.api.policies import limits
 from novalite.api.policies import instance_actions
+from novalite.api.policies import ips
 from novalite.api.policies import network
 from novalite.api.policies import networks
 from novalite.api.policies import quotas
+from novalite.api.policies import security_groups
+from novalite.api.policies import server_groups
 from novalite.api.policies import server_metadata
 from novalite.api.policies import servers
 
@@ -26,8 +29,10 @@ def list_rules():
         base.list_rules(), servers.list_rules(), flavors.list_rules(),
         networks.list_rules(), images.list_rules(),
         server_metadata.list_rules(), instance_actions.list_rules(),
+        ips.list_rules(),
         simple_tenant_usage.list_rules(),
         aggregates.list_rules(),
         services.list_rules(), hypervisors.list_rules(),
         keypairs.list_rules(), quotas.list_rules(), limits.list_rules(),
-        network.list_rules()))
+        network.list_rules(), server_groups.list_rules(),
+        security_groups.list_rules()))

@@ -31,6 +31,12 @@ BASE = frozenset(COLUMNS) | {'os_hidden'} | set(READ_ONLY)
 PROPERTY_QUOTA = 128
 TAG_QUOTA = 128
 PATCH_TYPE = 'application/openstack-images-v2.1-json-patch'
+# Glance's PATCH content types and the JSON-patch draft each one speaks:
+# v2.0 is draft 4 ({"replace": "/name", "value": ...}, what tempest's image
+# client sends), v2.1 draft 10 ({"op": "replace", "path": "/name", ...}).
+PATCH_TYPES = {'application/openstack-images-v2.0-json-patch': 4,
+               PATCH_TYPE: 10}
+_OPERATIONS = ('add', 'remove', 'replace')
 _UUID = ('^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}'
          '-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$')
 
@@ -195,8 +201,24 @@ def _decode_pointer(pointer):
     return text.replace('~1', '/').replace('~0', '~')
 
 
-def parse_patch(raw):
-    """[(op, key, value)] from a v2.1 JSON-patch request body."""
+def _draft4_op(item):
+    """The operation of a draft-4 change: its one member named add,
+    remove or replace (Glance's messages)."""
+    found = [op for op in _OPERATIONS if op in item]
+    if len(found) > 1:
+        raise faults.bad_request('Operation objects must contain only one '
+                                 'member named "add", "remove", or '
+                                 '"replace".')
+    if not found:
+        raise faults.bad_request('Operation objects must contain exactly one '
+                                 'member named "add", "remove", or '
+                                 '"replace".')
+    return found[0]
+
+
+def parse_patch(raw, draft=10):
+    """[(op, key, value)] from a JSON-patch request body: ``draft`` 10
+    (v2.1: op/path members) or 4 (v2.0: the op names the path)."""
     try:
         doc = json.loads(raw.decode('utf-8'))
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -206,6 +228,16 @@ def parse_patch(raw):
                                  'operation objects.')
     changes = []
     for item in doc:
+        if draft == 4:
+            if not isinstance(item, dict):
+                raise faults.bad_request('Operations must be JSON objects.')
+            op = _draft4_op(item)
+            if op != 'remove' and 'value' not in item:
+                raise faults.bad_request('Operation "%s" requires a member '
+                                         'named "value".' % op)
+            changes.append((op, _decode_pointer(item[op]),
+                            item.get('value')))
+            continue
         if not isinstance(item, dict) or 'op' not in item \
                 or 'path' not in item:
             raise faults.bad_request('Operation objects must contain '
@@ -340,6 +372,12 @@ def list_query(params, default_limit, max_limit):
             filters[key] = _bool(key, value)
         elif key in ('size_min', 'size_max'):
             filters[key] = _int(key, value)
+        elif key in ('size', 'min_ram', 'min_disk'):
+            # Glance filters on an image column of that name, not on a
+            # property (tempest's test_list_images_param_size).
+            filters[key] = _int(key, value)
+        elif key == 'checksum':
+            filters[key] = value
         elif key in ('created_at', 'updated_at'):
             raise faults.bad_request('Filtering on %s is not supported.'
                                      % key)

@@ -22,9 +22,9 @@ def _name_check(safe):
     return check
 
 
-validation._FORMAT_CHECKER.checks(
+validation.format_check(
     'keypair_name_20', raises=validation.InvalidName)(_name_check(_SAFE_20))
-validation._FORMAT_CHECKER.checks(
+validation.format_check(
     'keypair_name_292', raises=validation.InvalidName)(
     _name_check(_SAFE_292))
 

@@ -2,6 +2,8 @@
 (after Nova's query_params_v21 .. v275): until 2.75 unknown parameters are
 ignored; from 2.75 they, and a sort key Nova does not accept, are a 400."""
 
+from oslo_utils import strutils
+
 from novalite.api import faults
 
 KNOWN_V21 = frozenset((
@@ -20,6 +22,18 @@ TAG_FILTERS = ('tags', 'tags-any', 'not-tags', 'not-tags-any')
 KNOWN_V226 = KNOWN_V21 | set(TAG_FILTERS)
 KNOWN_V266 = KNOWN_V226 | {'changes-before'}
 KNOWN_V273 = KNOWN_V266 | {'locked'}
+
+# Sort keys Nova accepted before it validated them but ignores (with
+# their direction) until 2.75 refuses them; 2.73 makes ``locked`` a real
+# one.
+IGNORED_SORT_KEYS = frozenset((
+    'architecture', 'cell_name', 'cleaned', 'default_ephemeral_device',
+    'default_swap_device', 'deleted', 'deleted_at', 'disable_terminate',
+    'ephemeral_gb', 'ephemeral_key_uuid', 'id', 'key_data', 'launched_on',
+    'locked', 'memory_mb', 'os_type', 'reservation_id', 'root_gb',
+    'shutdown_terminate', 'user_data', 'vcpus', 'vm_mode'))
+IGNORED_SORT_KEYS_V273 = IGNORED_SORT_KEYS - {'locked'}
+ADMIN_SORT_KEYS = ('host', 'node')
 
 SORT_KEYS_V275 = frozenset((
     'access_ip_v4', 'access_ip_v6', 'auto_disk_config', 'availability_zone',
@@ -57,9 +71,23 @@ def user_filters(version):
     return USER_FILTERS_V283 if version >= '2.83' else USER_FILTERS
 
 
+def sort_keys_allowed(version):
+    """The sort keys Nova's query schema accepts at ``version``."""
+    if version >= '2.75':
+        return SORT_KEYS_V275
+    return SORT_KEYS_V275 | IGNORED_SORT_KEYS
+
+
 def check(params, version):
-    """From 2.75: 400 for a parameter Nova does not know at ``version``
-    (Nova's jsonschema message) or a sort key it refuses."""
+    """400 for a sort key Nova's schema refuses at ``version``; from 2.75
+    also for a parameter Nova does not know (Nova's jsonschema
+    messages)."""
+    allowed = sort_keys_allowed(version)
+    for key in params.getall('sort_key'):
+        if key not in allowed:
+            raise faults.bad_request(
+                "Invalid input for query parameters sort_key. Value: %s. "
+                "'%s' is not one of the allowed sort keys" % (key, key))
     if version < '2.75':
         return
     names = known(version)
@@ -69,11 +97,46 @@ def check(params, version):
         raise faults.bad_request(
             'Additional properties are not allowed (%s %s unexpected)'
             % (quoted, 'was' if len(unknown) == 1 else 'were'))
-    for key in params.getall('sort_key'):
-        if key not in SORT_KEYS_V275:
-            raise faults.bad_request(
-                "Invalid input for query parameters sort_key. Value: %s. "
-                "'%s' is not one of the allowed sort keys" % (key, key))
+
+
+def sort_params(params, version, is_admin):
+    """(sort_keys, sort_dirs) as Nova's get_sort_params and
+    remove_invalid_sort_keys make them: ``created_at``/``desc`` when none
+    is given; the keys Nova ignores dropped with their direction; 403 for
+    a non-admin sorting by host or node. Directions are checked by the
+    database layer (instance_order.process)."""
+    keys = [k.strip() for k in params.getall('sort_key')] or ['created_at']
+    dirs = [d.strip() for d in params.getall('sort_dir')] or ['desc']
+    ignored = (IGNORED_SORT_KEYS_V273 if version >= '2.73'
+               else IGNORED_SORT_KEYS)
+    for key in list(keys):
+        if key in ignored:
+            index = keys.index(key)
+            if len(dirs) > index:
+                dirs.pop(index)
+            keys.pop(index)
+        elif key in ADMIN_SORT_KEYS and not is_admin:
+            raise faults.Fault(403, 'Only administrators can sort servers '
+                               'by %s' % key)
+    return keys, dirs
+
+
+def _address_filter(key, text):
+    """The ``ip``/``ip6`` pattern, matched from an address's start as
+    Nova's _ip_filter does, by the linear-time matcher; 400 for what is
+    not a regular expression or what the matcher refuses."""
+    import re
+    from novalite.api import name_filter
+    try:
+        name_filter.compile_filter(text)
+        return name_filter.compile_filter('^(?:%s)' % text)
+    except re.error as exc:
+        reason = 'not a valid regular expression: %s' % exc
+    except name_filter.Unsupported as exc:
+        reason = 'not supported as an address filter: %s' % exc
+    raise faults.bad_request('Invalid input for query parameters %s. '
+                             'Value: %s. %r is %s' % (key, text[:300],
+                                                      text[:300], reason))
 
 
 def _bool(key, value):
@@ -89,6 +152,13 @@ def _bool(key, value):
         "'y', 'yes'" % value)
 
 
+def bad_time(key, value):
+    """Nova's message for a changes-since/-before that is no date-time
+    (its query schema's format check)."""
+    return ("Invalid input for query parameters %s. Value: %s. %r is not "
+            "a 'date-time'" % (key, value, value))
+
+
 def _time(key, value):
     import datetime
     try:
@@ -96,8 +166,7 @@ def _time(key, value):
             value.replace('Z', '+00:00')).astimezone(
             datetime.timezone.utc).replace(tzinfo=None)
     except ValueError:
-        raise faults.bad_request('Invalid input for field/attribute %s. '
-                                 'Value: %s.' % (key, value))
+        raise faults.bad_request(bad_time(key, value))
 
 
 # query parameter -> instances_db.get_all filter, for those that need no
@@ -114,12 +183,17 @@ _COLUMN_FILTERS = {
 
 def filters(params, version, all_filters):
     """The list filters that depend on the microversion or the caller:
-    tags (2.26), changes-before (2.66), locked (2.73) and the column
+    ip, ip6 and flavor (everyone's), tags (2.26), changes-before (2.66), locked (2.73) and the column
     filters, those of 2.83 for everyone, the rest for who may use every
     filter (``allow_all_filters``). Raises 400 faults with Nova's
     messages."""
     allowed = known(version) if all_filters else user_filters(version)
     result = {}
+    for key in ('ip', 'ip6'):
+        if params.get(key):
+            result[key] = _address_filter(key, params[key])
+    if params.get('flavor'):
+        result['flavor'] = params['flavor']
     for key, column in _COLUMN_FILTERS.items():
         if key in allowed and params.get(key):
             result[column] = params[key]
@@ -133,8 +207,8 @@ def filters(params, version, all_filters):
     if version >= '2.26':
         for key in TAG_FILTERS:
             if params.get(key):
-                result[key] = [t.strip() for t in params[key].split(',')
-                               if t.strip()]
+                # Nova splits on commas and keeps what is between them.
+                result[key] = params[key].split(',')
     if version >= '2.66' and params.get('changes-before'):
         before = _time('changes-before', params['changes-before'])
         since = params.get('changes-since')
@@ -144,4 +218,9 @@ def filters(params, version, all_filters):
         result['changes-before'] = before
     if version >= '2.73' and params.get('locked') is not None:
         result['locked'] = _bool('locked', params['locked'])
+    if all_filters and params.get('deleted') is not None:
+        # Nova's: admin only (dropped for others), and anything that is
+        # not a true value means false (strutils, default False).
+        result['deleted'] = strutils.bool_from_string(params['deleted'],
+                                                      default=False)
     return result

@@ -28,7 +28,12 @@ _server = {
         'OS-DCF:diskConfig': {'type': 'string', 'enum': ['AUTO', 'MANUAL']},
         'accessIPv4': common.ipv4,
         'accessIPv6': common.ipv6,
-        'personality': {'type': 'array', 'items': {'type': 'object'}},
+        'personality': {'type': 'array', 'items': {
+            'type': 'object',
+            'properties': {'path': {'type': 'string'},
+                           'contents': {'type': 'string',
+                                        'format': 'base64'}},
+            'additionalProperties': False}},
         'availability_zone': {'type': 'string', 'minLength': 1,
                               'maxLength': 255},
         'block_device_mapping': {'type': 'array'},

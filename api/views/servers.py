@@ -12,6 +12,7 @@ from novalite.api.views.links import links
 from novalite.common.db import aggregates as aggregates_db
 from novalite.common.db import instances as instances_db
 from novalite.common.db import networks as networks_db
+from novalite.common.db import server_groups as server_groups_db
 from novalite.common.db import services as services_db
 from novalite.common import exception
 from novalite.common import states
@@ -82,6 +83,11 @@ def embedded_flavor(flavor, with_extra_specs=True):
     return body
 
 
+# Nova's ViewBuilder._progress_statuses: the statuses whose servers show
+# 'progress' (a stopped or errored server has none).
+PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE',
+                     'VERIFY_RESIZE', 'MIGRATING')
+
 class _Page:
     """What the views of a page of servers share, loaded in a few
     queries."""
@@ -101,6 +107,8 @@ class _Page:
                      if version >= '2.26' else {})
         self.specs = (instances_db.request_specs_get_many(ctx, uuids)
                       if version >= '2.96' else {})
+        self.groups = (server_groups_db.groups_of(ctx, uuids)
+                       if version >= '2.71' else {})
         # A placed server without a recorded zone is in its host's.
         self.zones = (aggregates_db.host_zones(ctx) if any(
             i['host'] and not i['availability_zone'] for i in instances)
@@ -193,8 +201,10 @@ class ServerViews:
             'accessIPv4': inst['access_ip_v4'] or '',
             'accessIPv6': inst['access_ip_v6'] or '',
             'OS-DCF:diskConfig': inst['disk_config'] or 'MANUAL',
-            'progress': 100 if vm_state == states.ACTIVE else 0,
         })
+        # Nova shows progress only while it means something.
+        if body['status'] in PROGRESS_STATUSES:
+            body['progress'] = 100 if vm_state == states.ACTIVE else 0
         fault = page.faults.get(inst['uuid'])
         if fault is not None:
             body['fault'] = self._fault(fault)
@@ -241,7 +251,8 @@ class ServerViews:
         if version >= '2.63':
             body['trusted_image_certificates'] = inst['trusted_certs']
         if version >= '2.71' and server_groups:
-            body['server_groups'] = []   # no server groups are served
+            group = page.groups.get(inst['uuid'])
+            body['server_groups'] = [group] if group else []
         if version >= '2.73':
             body['locked_reason'] = inst['locked_reason']
         spec = page.specs.get(inst['uuid'], {})

@@ -3,14 +3,15 @@ built-in runner and write Rally's table, Rally's JSON report and an HTML
 report.
 
     novalite-bench rally-jobs/novalite.yaml                (own cloud)
-    novalite-bench rally-jobs/novalite.yaml --hosts 4 \
+    novalite-bench rally-jobs/novalite.yaml --hosts 1000 \
         --task-args '{"times": 100, "concurrency": 20}'
     novalite-bench rally-jobs/novalite.yaml --cloud novalite-demo
 
 Without ``--cloud`` it starts a disposable cloud (tools/localcloud.py: the
-four services as processes, ``--hosts`` compute agents on libvirt's
-test:///default, a private RabbitMQ vhost, ``--backend`` database, quotas
-lifted), uploads the task's image and removes it all afterwards. Exit
+four services as processes, ``--hosts`` compute agents -- one process each
+on libvirt's test:///default up to 16, else simulated hosts in one process,
+each on a private test-driver node -- a private RabbitMQ vhost,
+``--backend`` database, quotas lifted), uploads the task's image and removes it all afterwards. Exit
 status: 0 when every workload meets its SLA, 1 when one does not, 2 when the
 task cannot run.
 """
@@ -27,9 +28,21 @@ from novalite.bench.runner import engine
 from novalite.bench.runner import report
 from novalite.bench.runner import task as task_mod
 
-# tools/localcloud.py runs one OS process per compute agent (~60 MB each);
-# many agents in one process is not offered, so --hosts stays modest.
-MAX_HOSTS = 16
+# Up to PROCESS_HOSTS compute hosts run one OS process each (~60 MB
+# each); more run as simulated hosts in one process (novalite-compute
+# --simulate-hosts, compute/simulated.py), up to MAX_HOSTS.
+PROCESS_HOSTS = 16
+MAX_HOSTS = 1000
+
+
+def compute_layout(hosts, simulate=False):
+    """``localcloud`` arguments for ``hosts`` compute hosts: one process
+    each when few (and not ``simulate``), else one simulated-hosts
+    process."""
+    if simulate or hosts > PROCESS_HOSTS:
+        return {'compute_hosts': [], 'simulated_hosts': hosts,
+                'sim_prefix': 'bench'}
+    return {'compute_hosts': ['bench%d' % i for i in range(hosts)]}
 
 
 def run_task(task, cloud, out_dir, timeout=600.0, source='',
@@ -82,18 +95,22 @@ def run_on_disposable(task, args, source):
     from novalite.tools import localcloud
     state = tempfile.mkdtemp(prefix='novalite-bench-')
     began = time.monotonic()
-    print('starting a disposable cloud: %d compute hosts (test:///default), '
-          '%s, in %s' % (args.hosts, args.backend, state), flush=True)
+    layout = compute_layout(args.hosts, args.simulate_hosts)
+    print('starting a disposable cloud: %d compute hosts (%s), %s, in %s' % (
+        args.hosts, 'simulated in one process, a private libvirt test node '
+        'each' if layout.get('simulated_hosts') else
+        'one process each, test:///default', args.backend, state),
+        flush=True)
     with localcloud.disposable_cloud(
             args.backend, state, vhost_prefix='novalite-bench',
-            compute_hosts=['bench%d' % i for i in range(args.hosts)],
-            on_teardown=rpc.cleanup) as local:
+            on_teardown=rpc.cleanup, **layout) as local:
         for name in sorted(_image_names(task)):
             seed_image(local.endpoint, name)
         cloud = client_mod.Cloud(local.endpoint + '/v2.1',
                                  local.endpoint + '/image', token=None,
                                  name='disposable', poll=args.poll,
-                                 timeout=args.request_timeout)
+                                 timeout=args.request_timeout,
+                                 wait_for=not args.no_wait_for)
         print('cloud ready in %.1f s (API %s)' % (
             time.monotonic() - began, local.endpoint), flush=True)
         return run_task(task, cloud, args.out, args.timeout, source)
@@ -111,11 +128,18 @@ def main(argv=None):
                                         '(noauth or Keystone)')
     parser.add_argument('--hosts', type=int, default=2,
                         help='compute hosts of the disposable cloud '
-                             '(max %d)' % MAX_HOSTS)
+                             '(max %d; more than %d run as simulated hosts '
+                             'in one process)' % (MAX_HOSTS, PROCESS_HOSTS))
+    parser.add_argument('--simulate-hosts', action='store_true',
+                        help='simulated hosts in one process even for '
+                             '--hosts <= %d' % PROCESS_HOSTS)
     parser.add_argument('--backend', default='sqlite',
                         choices=['sqlite', 'mysql', 'postgresql'])
     parser.add_argument('--poll', type=float, default=0.01,
                         help='status poll interval, s (Rally: 0.1-2)')
+    parser.add_argument('--no-wait-for', action='store_true',
+                        help="poll only: do not send novalite's "
+                             "GET /servers/{id}?wait_for= long poll")
     parser.add_argument('--timeout', type=float, default=600.0,
                         help='per workload: no iteration starts after it')
     parser.add_argument('--request-timeout', type=float, default=60.0,
@@ -130,13 +154,15 @@ def main(argv=None):
         print('novalite-bench: %s' % exc, file=sys.stderr)
         return 2
     if not 1 <= args.hosts <= MAX_HOSTS:
-        print('novalite-bench: --hosts must be 1..%d (one compute agent '
-              'process per host)' % MAX_HOSTS, file=sys.stderr)
+        print('novalite-bench: --hosts must be 1..%d (up to %d run one '
+              'process each, more as simulated hosts in one process)'
+              % (MAX_HOSTS, PROCESS_HOSTS), file=sys.stderr)
         return 2
     source = '%s %s' % (os.path.basename(args.task), args.task_args)
     if args.cloud:
         cloud = client_mod.Cloud.from_config(
-            args.cloud, poll=args.poll, timeout=args.request_timeout)
+            args.cloud, poll=args.poll, timeout=args.request_timeout,
+            wait_for=not args.no_wait_for)
         results, paths = run_task(task, cloud, args.out, args.timeout,
                                   source + ' on ' + args.cloud)
     else:

@@ -22,6 +22,10 @@ class ApiError(RuntimeError):
                                              rsp.text[:500]))
 
 
+# Statuses novalite's ?wait_for= accepts.
+WAITABLE = ('ACTIVE', 'SHUTOFF', 'PAUSED', 'SUSPENDED', 'ERROR')
+
+
 class IterationError(RuntimeError):
     """A server went to ERROR or a wait ran out of time."""
 
@@ -30,13 +34,15 @@ class Cloud:
     """Endpoint and token of one cloud, shared by all worker threads."""
 
     def __init__(self, compute_url, image_url, token=None, name='cloud',
-                 session=None, timeout=60.0, poll=0.01):
+                 session=None, timeout=60.0, poll=0.01, wait_for=True):
         self.compute_url = compute_url.rstrip('/')
         self.image_url = image_url.rstrip('/') if image_url else None
         self.token = token
         self.name = name
         self.timeout = timeout
         self.poll = poll
+        # Send novalite's ?wait_for= long poll (Nova ignores it).
+        self.wait_for = wait_for
         self._ks_session = session
         self._local = threading.local()
 
@@ -139,9 +145,12 @@ class Client:
                          json={'server': body})
         return rsp.json()['server']['id']
 
-    def server(self, server_id):
-        """The server, or None once it is gone."""
-        rsp = self._call('GET', '/servers/' + server_id, ok=(200, 404))
+    def server(self, server_id, wait_for=None):
+        """The server, or None once it is gone. ``wait_for``: a status
+        novalite holds the answer for (api/server_wait.py)."""
+        params = {'wait_for': wait_for} if wait_for else None
+        rsp = self._call('GET', '/servers/' + server_id, ok=(200, 404),
+                         params=params)
         if rsp.status_code == 404:
             return None
         return rsp.json()['server']
@@ -160,8 +169,10 @@ class Client:
     def wait_status(self, server_id, status, timeout=None):
         """Until the server shows ``status`` with no task in progress."""
         deadline = time.monotonic() + (timeout or self.cloud.timeout)
+        wait_for = status if (self.cloud.wait_for
+                              and status in WAITABLE) else None
         while True:
-            server = self.server(server_id)
+            server = self.server(server_id, wait_for=wait_for)
             if server is None:
                 raise IterationError('server %s vanished while waiting for '
                                      '%s' % (server_id, status))

@@ -46,6 +46,17 @@ OPTS = [
                     'written, whatever the quota allows, so one request '
                     'cannot write an unbounded number of rows in one '
                     'transaction.'),
+    cfg.IntOpt('wait_max_seconds', default=20, min=0, max=300,
+               help='Longest a GET /servers/{id}?wait_for=STATUS request (a '
+                    'novalite extension: the show answers once the server '
+                    'has that status, is in ERROR or is gone) is held '
+                    'before it answers with the status of the moment. 0 '
+                    'turns waiting off. Related options: wait_max_waiters.'),
+    cfg.IntOpt('wait_max_waiters', default=48, min=0,
+               help='Requests of one API process that may wait at once; '
+                    'more answer at once, as without wait_for. Each holds '
+                    'one of the HTTP server\'s threads, so keep it below '
+                    'threads. Related options: threads, wait_max_seconds.'),
     cfg.StrOpt('public_endpoint',
                help='Base URL used in links returned by the API, for example '
                     'http://controller:8774. Defaults to the request host URL.'),

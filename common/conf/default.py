@@ -33,6 +33,11 @@ OPTS = [
     cfg.IntOpt('rpc_call_timeout', default=60, min=1,
                help='Seconds an RPC call waits for its answer before failing with '
                     'a timeout. Casts do not wait.'),
+    cfg.BoolOpt('force_config_drive', default=False,
+                help='Give every new server a config drive (an ISO 9660 '
+                     'CD-ROM labelled config-2 with its metadata, keys, '
+                     'user data and network data), whether or not it asked '
+                     'with config_drive. Read by the compute agent.'),
 ]
 
 

@@ -12,6 +12,13 @@ OPTS = [
                     'novalite\'s own tables (the compute API reads them '
                     'directly). A real Neutron backend may be added later, '
                     'as [image] backend = glance was.'),
+    cfg.StrOpt('default_cidr', default='10.0.0.0/24',
+               help='IPv4 range of the shared network "private" that '
+                    '`novalite-manage bootstrap` creates (its first address '
+                    'is the gateway, which each compute host holds on the '
+                    'network\'s isolated bridge). Two clouds sharing one '
+                    'libvirtd need different ranges: libvirt refuses to '
+                    'start a network whose range another bridge routes.'),
 ]
 
 

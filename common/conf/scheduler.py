@@ -11,17 +11,35 @@ OPTS = [
                     'reschedule to when a build fails.'),
     cfg.ListOpt('enabled_filters', mutable=True,
                 default=['AvailabilityZoneFilter', 'ComputeFilter',
-                         'RamFilter', 'DiskFilter', 'CoreFilter'],
+                         'RamFilter', 'DiskFilter', 'CoreFilter',
+                         'ServerGroupAntiAffinityFilter',
+                         'ServerGroupAffinityFilter'],
                 help='Filters a host must pass to be chosen, in order. '
                      'Possible values: ComputeFilter (service up and enabled), '
                      'RamFilter, DiskFilter, CoreFilter, '
                      'AvailabilityZoneFilter (the availability zone asked '
                      'for, from host aggregates), '
                      'AggregateInstanceExtraSpecsFilter (flavor extra specs '
-                     'against host aggregate metadata).'),
+                     'against host aggregate metadata), '
+                     'ServerGroupAntiAffinityFilter and '
+                     'ServerGroupAffinityFilter (the hard policies of the '
+                     'server group named by the "group" scheduler hint; '
+                     'whatever this list says, a claim never breaks them).'),
     cfg.FloatOpt('ram_weight_multiplier', mutable=True, default=1.0,
                  help='Weight of free RAM when ranking hosts. Positive values '
                       'spread instances over hosts, negative values stack them.'),
+    cfg.FloatOpt('soft_affinity_weight_multiplier', mutable=True,
+                 default=1.0, min=0.0,
+                 help='Weight of the soft-affinity server group policy: '
+                      'hosts holding more of the group\'s members rank '
+                      'higher. 0 disables it. Related options: '
+                      'ram_weight_multiplier (weighed against it).'),
+    cfg.FloatOpt('soft_anti_affinity_weight_multiplier', mutable=True,
+                 default=1.0, min=0.0,
+                 help='Weight of the soft-anti-affinity server group '
+                      'policy: hosts holding fewer of the group\'s members '
+                      'rank higher. 0 disables it. Related options: '
+                      'ram_weight_multiplier.'),
     cfg.IntOpt('claim_retries', default=10, min=1,
                help='Times a resource claim is retried when another scheduler '
                     'changed the same compute node concurrently.'),

@@ -22,7 +22,8 @@ SORT_KEYS = ('name', 'status', 'container_format', 'disk_format', 'size',
              'visibility')
 # Filters that are plain column equality in SQL.
 _EQUAL_FILTERS = ('name', 'status', 'owner', 'disk_format',
-                  'container_format', 'protected')
+                  'container_format', 'protected', 'size', 'min_ram',
+                  'min_disk', 'checksum')
 Image = models.Image
 
 

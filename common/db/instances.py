@@ -3,14 +3,17 @@ request specs. Instance dicts are the row's columns with ``metadata_``
 named ``metadata``; a soft-deleted instance (deleted != 0) is not found."""
 
 import datetime
+import ipaddress
 import re
 import time
 import uuid
 
 from sqlalchemy import delete, or_, and_, select
 
+from novalite.common.db import instance_order
 from novalite.common.db import models
 from novalite.common.db import networks
+from novalite.common.db import server_groups
 from novalite.common.db import session
 from novalite.common import exception
 from novalite.common import states
@@ -64,14 +67,16 @@ def create_instances(ctx, instances, request_spec, network_uuids,
     values (``uuid`` is generated when absent). Returns instance dicts."""
     for inst in instances:
         inst.setdefault('uuid', str(uuid.uuid4()))
-    for attempt in range(10):
+    for attempt in range(networks.ALLOCATION_ATTEMPTS):
         try:
-            return _create_instances(ctx, instances, request_spec,
-                                     network_uuids, action)
+            return _create_instances(
+                ctx, instances, request_spec, network_uuids, action,
+                spread=networks.RETRY_WINDOW if attempt else 0)
         except session.DBDuplicateEntry:
             # A concurrent boot took one of our addresses; pick again.
-            if attempt == 9:
+            if attempt == networks.ALLOCATION_ATTEMPTS - 1:
                 raise
+            networks.retry_pause(attempt)
 
 
 # Rows added to the session between flushes on a multi-create: one
@@ -80,7 +85,8 @@ CREATE_BATCH = 50
 
 
 @session.retry
-def _create_instances(ctx, instances, request_spec, network_uuids, action):
+def _create_instances(ctx, instances, request_spec, network_uuids, action,
+                      spread=0):
     with session.writer(ctx) as s:
         rows = []
         for start in range(0, len(instances), CREATE_BATCH):
@@ -88,7 +94,8 @@ def _create_instances(ctx, instances, request_spec, network_uuids, action):
             rows.extend(_add_instances(s, ctx, batch, request_spec, action))
             # Ports per batch: each allocation sees the flushed ones before.
             networks.allocate_ports_many(
-                s, [i['uuid'] for i in batch], network_uuids or [])
+                s, [i['uuid'] for i in batch], network_uuids or [],
+                spread=spread)
             s.flush()
         return [_to_dict(r) for r in rows]
 
@@ -119,6 +126,20 @@ def get(ctx, instance_uuid):
         return _to_dict(_live(s, instance_uuid))
 
 
+def live_states(ctx, instance_uuids):
+    """{uuid: (vm_state, task_state)} of the live instances among
+    ``instance_uuids`` (a deleted or unknown one is left out): one narrow
+    query for the API's status waiters."""
+    if not instance_uuids:
+        return {}
+    inst = models.Instance
+    with session.reader(ctx) as s:
+        rows = s.execute(select(inst.uuid, inst.vm_state, inst.task_state)
+                         .where(inst.uuid.in_(list(instance_uuids)),
+                                inst.deleted == 0))
+        return {uuid: (vm, task) for uuid, vm, task in rows}
+
+
 def project_usage(ctx, project_id):
     """{'instances', 'cores', 'ram'} the project's live servers use (from
     their flavor snapshots), for the quota check."""
@@ -134,36 +155,46 @@ def project_usage(ctx, project_id):
 NAME_SCAN_BATCH = 500
 
 
-def _after(created_at, row_id):
-    """Rows that come after (created_at, id) in newest-first order."""
-    return or_(models.Instance.created_at < created_at,
-               and_(models.Instance.created_at == created_at,
-                    models.Instance.id < row_id))
-
-
-def get_all(ctx, filters=None, limit=None, marker=None, deadline=None):
-    """Live instances, newest first. ``filters``: project_id, user_id, host,
+def get_all(ctx, filters=None, limit=None, marker=None, deadline=None,
+            sort_keys=None, sort_dirs=None):
+    """Live instances, newest first unless ``sort_keys``/``sort_dirs``
+    (Nova's sort keys and 'asc'/'desc', see instance_order.process: it
+    raises Invalid) say otherwise; ``created_at`` then ``id`` always close
+    the order. ``filters``: project_id, user_id, host,
     vm_state (value or list), changes-since (datetime; includes deleted
-    ones, as Nova), name: what ``search(display_name)`` matches -- the API
-    passes its linear-time pattern (api/name_filter.py); a str is compiled
-    with ``re``, for trusted callers only. Its optional ``literal``, a
-    substring of every match, is filtered in SQL (LIKE); the rest is
-    matched over batches of rows until ``limit`` match, or raises Invalid
-    once time.monotonic() passes ``deadline``. ``marker`` is an instance
-    uuid; an unknown marker raises Invalid ("marker [x] not found")."""
+    ones, as Nova), deleted (True: only deleted ones; False: only live
+    ones, whatever changes-since says), flavor (the flavorid of the flavor the server was
+    booted with), ip / ip6: patterns for the server's fixed IPv4 / IPv6
+    addresses (a str is compiled with ``re`` and matched at the start, for
+    trusted callers only; the API's pattern is searched: it anchors it),
+    name: what ``search(display_name)`` matches
+    -- the API passes its linear-time pattern (api/name_filter.py); a str
+    is compiled with ``re``, for trusted callers only. Its optional
+    ``literal``, a substring of every match, is filtered in SQL (LIKE); the
+    rest is matched over batches of rows until ``limit`` match, or raises
+    Invalid once time.monotonic() passes ``deadline``. ``marker`` is an
+    instance uuid; an unknown marker raises Invalid ("marker [x] not
+    found"); the page after it follows the same order."""
     filters = dict(filters or {})
     name = filters.get('name')
     if isinstance(name, str):
         name = re.compile(name)
+    if sort_keys or sort_dirs:
+        pairs = instance_order.process(sort_keys, sort_dirs)
+    else:
+        pairs = [('created_at', 'desc'), ('id', 'desc')]
     with session.reader(ctx) as s:
         query = select(models.Instance)
         since = filters.pop('changes-since', None)
         before = filters.pop('changes-before', None)
+        deleted = filters.pop('deleted', None)
         if since is not None:
             query = query.where(models.Instance.updated_at >= since)
         if before is not None:
             query = query.where(models.Instance.updated_at <= before)
-        if since is None and before is None:
+        if deleted is True:
+            query = query.where(models.Instance.deleted != 0)
+        elif deleted is False or (since is None and before is None):
             query = query.where(models.Instance.deleted == 0)
         for key in ('project_id', 'user_id', 'host'):
             if filters.get(key) is not None:
@@ -176,29 +207,61 @@ def get_all(ctx, filters=None, limit=None, marker=None, deadline=None):
                 query = query.where(models.Instance.vm_state.in_(vm_state))
             else:
                 query = query.where(models.Instance.vm_state == vm_state)
+        if filters.get('ip') is not None or filters.get('ip6') is not None:
+            query = query.where(models.Instance.uuid.in_(_ip_matches(
+                s, query, filters.get('ip'), filters.get('ip6'))))
         if marker is not None:
-            mrow = s.execute(select(models.Instance).filter_by(
-                uuid=marker)).scalar_one_or_none()
-            if mrow is None:
+            values = s.execute(select(*instance_order.columns(pairs))
+                               .where(models.Instance.uuid == marker)).first()
+            if values is None:
                 raise exception.Invalid(message='marker [%s] not found'
                                         % marker)
-            query = query.where(_after(mrow.created_at, mrow.id))
-        query = query.order_by(models.Instance.created_at.desc(),
-                               models.Instance.id.desc())
+            query = query.where(instance_order.after(pairs, list(values)))
+        query = query.order_by(*instance_order.order_by(pairs))
         if name is not None:
-            ids = _scan_names(s, query, name, limit, deadline)
+            ids = _scan_names(s, query, name, limit, deadline, pairs)
             query = query.where(models.Instance.id.in_(ids))
         elif limit is not None:
             query = query.limit(limit)
         return [_to_dict(r) for r in s.execute(query).scalars()]
 
 
+def _ip_matches(s, query, ip, ip6):
+    """The uuids of the instances ``query`` selects that have a fixed
+    IPv4 address ``ip`` matches or an IPv6 one ``ip6`` matches (Nova's
+    _ip_filter: matched from the address's start)."""
+    patterns = {}
+    for version, pattern in ((4, ip), (6, ip6)):
+        if isinstance(pattern, str):
+            patterns[version] = re.compile(pattern).match
+        elif pattern is not None:
+            # The API's linear-time pattern, anchored at the start.
+            patterns[version] = pattern.search
+    rows = s.execute(select(models.Port.instance_uuid, models.Port.address)
+                     .where(models.Port.instance_uuid.in_(
+                         query.with_only_columns(models.Instance.uuid))))
+    found = set()
+    for instance_uuid, address in rows:
+        if not address or instance_uuid in found:
+            continue
+        try:
+            version = ipaddress.ip_address(address).version
+        except ValueError:
+            continue
+        matches = patterns.get(version)
+        if matches is not None and matches(address):
+            found.add(instance_uuid)
+    return sorted(found)
+
+
 # Filters matched exactly, and those matched as substrings (Nova matches
 # these with a regular expression; the API passes literal values).
 _EXACT_FILTERS = ('task_state', 'power_state', 'locked', 'image_ref',
-                  'uuid', 'node', 'reservation_id')
+                  'uuid', 'reservation_id')
+# Nova matches these as regular expressions (searched); a substring match
+# is what that gives for the names people filter by.
 _SUBSTRING_FILTERS = ('key_name', 'availability_zone', 'config_drive',
-                      'hostname', 'display_description')
+                      'hostname', 'display_description', 'node')
 
 
 def _tag_exists(tag):
@@ -219,6 +282,11 @@ def _extra_filters(query, filters):
         if filters.get(key) is not None:
             query = query.where(getattr(models.Instance, key).contains(
                 filters[key], autoescape=True))
+    if filters.get('flavor') is not None:
+        # Flavors are deleted outright here: the snapshot's flavorid is
+        # what Nova's lookup of a (possibly deleted) flavor finds.
+        query = query.where(models.Instance.flavor['flavorid'].as_string()
+                            == str(filters['flavor']))
     if filters.get('tags'):
         query = query.where(and_(*[_tag_exists(t) for t in filters['tags']]))
     if filters.get('tags-any'):
@@ -233,16 +301,18 @@ def _extra_filters(query, filters):
     return query
 
 
-def _scan_names(s, query, name, limit, deadline):
-    """Ids of the first ``limit`` rows of ``query`` whose name matches,
-    reading only (created_at, id, name) in batches."""
+def _scan_names(s, query, name, limit, deadline, pairs):
+    """Ids of the first ``limit`` rows of ``query`` (ordered by the sort
+    ``pairs``) whose name matches, reading only the sort columns and the
+    name, in batches."""
     literal = getattr(name, 'literal', None)
     if literal:
         query = query.where(models.Instance.display_name.contains(
             literal, autoescape=True))
+    sort_columns = instance_order.columns(pairs)
     query = query.with_only_columns(models.Instance.id,
-                                    models.Instance.created_at,
-                                    models.Instance.display_name)
+                                    models.Instance.display_name,
+                                    *sort_columns)
     found, page = [], query
     while limit != 0:
         rows = s.execute(page.limit(NAME_SCAN_BATCH)).all()
@@ -257,7 +327,7 @@ def _scan_names(s, query, name, limit, deadline):
                     'specific pattern, or other filters.'))
         if len(rows) < NAME_SCAN_BATCH:
             return found
-        page = query.where(_after(rows[-1].created_at, rows[-1].id))
+        page = query.where(instance_order.after(pairs, list(rows[-1][2:])))
     return found
 
 
@@ -347,6 +417,7 @@ def destroy(ctx, instance_uuid):
         networks.delete_ports_in_session(s, [instance_uuid])
         s.execute(delete(models.InstanceTag).filter_by(
             instance_uuid=instance_uuid))
+        server_groups.remove_member_in_session(s, instance_uuid)
         s.flush()
         return _to_dict(row)
 
@@ -413,32 +484,63 @@ def _find_action(s, ctx, instance_uuid, request_id, event):
 @session.retry
 def action_event_start(ctx, instance_uuid, request_id, event, host=None):
     with session.writer(ctx) as s:
-        action = _find_action(s, ctx, instance_uuid, request_id, event)
-        row = models.InstanceActionEvent(action_id=action.id, event=event,
-                                         host=host)
-        s.add(row)
-        s.flush()
-        return row.as_dict()
+        return event_start_in_session(s, ctx, instance_uuid, request_id,
+                                      event, host=host)
+
+
+def event_start_in_session(s, ctx, instance_uuid, request_id, event,
+                           host=None):
+    """Open an event in the caller's transaction (a state change and the
+    event that records it in one write)."""
+    action = _find_action(s, ctx, instance_uuid, request_id, event)
+    row = models.InstanceActionEvent(action_id=action.id, event=event,
+                                     host=host)
+    s.add(row)
+    s.flush()
+    return row.as_dict()
 
 
 @session.retry
 def action_event_finish(ctx, instance_uuid, request_id, event, result,
                         traceback=None):
     with session.writer(ctx) as s:
-        action = _find_action(s, ctx, instance_uuid, request_id, event)
-        row = s.execute(select(models.InstanceActionEvent).filter_by(
-            action_id=action.id, event=event, finish_time=None)
-            .order_by(models.InstanceActionEvent.id.desc())).scalars().first()
-        if row is None:
-            row = models.InstanceActionEvent(action_id=action.id, event=event)
-            s.add(row)
-        row.finish_time = _utcnow()
-        row.result = result
-        row.traceback = traceback
-        if result and result.lower() == 'error':
-            action.message = 'Error'
-        s.flush()
-        return row.as_dict()
+        return event_finish_in_session(s, ctx, instance_uuid, request_id,
+                                       event, result, traceback=traceback)
+
+
+def event_finish_in_session(s, ctx, instance_uuid, request_id, event,
+                            result, traceback=None):
+    action = _find_action(s, ctx, instance_uuid, request_id, event)
+    row = s.execute(select(models.InstanceActionEvent).filter_by(
+        action_id=action.id, event=event, finish_time=None)
+        .order_by(models.InstanceActionEvent.id.desc())).scalars().first()
+    if row is None:
+        row = models.InstanceActionEvent(action_id=action.id, event=event)
+        s.add(row)
+    row.finish_time = _utcnow()
+    row.result = result
+    row.traceback = traceback
+    if result and result.lower() == 'error':
+        action.message = 'Error'
+    s.flush()
+    return row.as_dict()
+
+
+def record_event_in_session(s, ctx, instance_uuid, action_event):
+    """Write ``action_event`` ({event, phase 'start'|'finish', host,
+    result, traceback}) for ``ctx.request_id`` in the caller's
+    transaction; None writes nothing."""
+    if not action_event:
+        return
+    if action_event.get('phase') == 'start':
+        event_start_in_session(s, ctx, instance_uuid, ctx.request_id,
+                               action_event['event'],
+                               host=action_event.get('host'))
+    else:
+        event_finish_in_session(s, ctx, instance_uuid, ctx.request_id,
+                                action_event['event'],
+                                action_event.get('result'),
+                                traceback=action_event.get('traceback'))
 
 
 def actions_get(ctx, instance_uuid):

@@ -412,3 +412,31 @@ class AggregateMetadata(Base):
         ForeignKey('aggregates.id', ondelete='CASCADE'), index=True)
     key: Mapped[str] = mapped_column(String(255))
     value: Mapped[str] = mapped_column(String(255))
+
+
+class ServerGroup(TimestampMixin, Base):
+    """A server group (Nova's instance_groups): one ``policy`` and its
+    ``rules``. ``generation`` is bumped first by every transaction that
+    adds members or claims a host for one, so those run one at a time per
+    group. Deleted rows are removed (with their members)."""
+    __tablename__ = 'server_groups'
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(255), index=True)
+    user_id: Mapped[str] = mapped_column(String(255))
+    policy: Mapped[str] = mapped_column(String(32))
+    rules: Mapped[dict] = mapped_column(JSON, default=dict)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ServerGroupMember(Base):
+    """An instance in a group (at most one group per instance)."""
+    __tablename__ = 'server_group_members'
+    __table_args__ = (UniqueConstraint(
+        'instance_uuid', name='uniq_server_group_members0instance_uuid'),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey('server_groups.id', ondelete='CASCADE'), index=True)
+    instance_uuid: Mapped[str] = mapped_column(String(36))
+    user_id: Mapped[str] = mapped_column(String(255))

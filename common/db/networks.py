@@ -7,7 +7,9 @@ guards concurrent allocations, so callers retry the transaction on
 """
 
 import ipaddress
+import itertools
 import random
+import time
 import uuid
 
 from sqlalchemy import delete, or_, select, update
@@ -78,10 +80,13 @@ def get_security_groups(ctx, names=None):
 
 
 @session.retry
-def ensure_default(ctx):
-    """The shared ``private`` network and ``default`` security group;
-    created when missing. Returns the network dict."""
-    name, cidr = DEFAULT_NETWORK
+def ensure_default(ctx, cidr=None):
+    """The shared ``private`` network (``cidr``, 10.0.0.0/24 by default)
+    and ``default`` security group; created when missing. Returns the
+    network dict."""
+    name, default_cidr = DEFAULT_NETWORK
+    cidr = cidr or default_cidr
+    ipaddress.ip_network(cidr)   # ValueError on nonsense, before writing
     with session.writer(ctx) as s:
         net = s.execute(select(models.Network).filter_by(
             name=name, project_id=None)).scalars().first()
@@ -136,11 +141,38 @@ def _free_addresses(cidr, used):
             yield text
 
 
-def allocate_ports_many(s, instance_uuids, network_uuids):
+# A transaction that lost an address to a concurrent one picks its next
+# try at random among this many more of the lowest free addresses:
+# lowest-first again would collide with the other losers every time (ten
+# concurrent boots exhausted the retries on MariaDB), while the first try
+# stays lowest-first, as users and tests expect. Neutron's IPAM spreads
+# its picks over a window of free addresses for the same reason.
+RETRY_WINDOW = 16
+ALLOCATION_ATTEMPTS = 20
+
+
+def retry_pause(attempt):
+    """A short random pause before the next try of an allocation that
+    lost an address race, so the losers do not come back in lockstep."""
+    time.sleep(random.uniform(0, 0.005 * min(attempt, 10)))
+
+
+def _pick(free, count, spread):
+    """``count`` addresses from the iterator ``free``: the lowest, or
+    with ``spread`` a random choice among the lowest count + spread."""
+    if not spread:
+        return list(itertools.islice(free, count))
+    window = list(itertools.islice(free, count + spread))
+    return random.sample(window, min(count, len(window)))
+
+
+def allocate_ports_many(s, instance_uuids, network_uuids, spread=0):
     """Allocate one port per (instance, network) inside the open session
     ``s``: one query per network for the used addresses, whatever N is.
     An entry ``{'port': uuid}`` instead binds that existing (network API)
     port to the one instance. Returns {instance_uuid: [port dict, ...]}.
+    ``spread``: pick among that many more free addresses at random (a
+    retry after losing an address race, ``RETRY_WINDOW``).
 
     :raises: PortInUse, NetworkNotFound, NoFixedIpsAvailable
     """
@@ -164,9 +196,10 @@ def allocate_ports_many(s, instance_uuids, network_uuids):
             raise exception.NoFixedIpsAvailable(network_id=net_uuid)
         used = set(s.execute(select(models.Port.address).filter_by(
             network_id=net.id)).scalars())
-        free = _free_addresses(net.cidr, used)
+        picked = iter(_pick(_free_addresses(net.cidr, used),
+                            len(instance_uuids), spread))
         for inst_uuid in instance_uuids:
-            address = next(free, None)
+            address = next(picked, None)
             if address is None:
                 raise exception.NoFixedIpsAvailable(network_id=net_uuid)
             port = models.Port(uuid=str(uuid.uuid4()), network_id=net.id,
@@ -204,14 +237,16 @@ def allocate_ports(session_or_ctx, instance_uuid, network_uuids):
 
 @session.retry
 def _allocate_in_own_transaction(ctx, instance_uuid, network_uuids):
-    for attempt in range(10):
+    for attempt in range(ALLOCATION_ATTEMPTS):
         try:
             with session.writer(ctx) as s:
-                return allocate_ports_many(s, [instance_uuid],
-                                           network_uuids)[instance_uuid]
+                return allocate_ports_many(
+                    s, [instance_uuid], network_uuids,
+                    spread=RETRY_WINDOW if attempt else 0)[instance_uuid]
         except session.DBDuplicateEntry:
-            if attempt == 9:
+            if attempt == ALLOCATION_ATTEMPTS - 1:
                 raise
+            retry_pause(attempt)
 
 
 def _port_dict(port, net):

@@ -13,6 +13,7 @@ import uuid as uuidlib
 from sqlalchemy import delete, func, select, update
 
 from novalite.common.db import models
+from novalite.common.db import server_groups
 from novalite.common.db import session
 from novalite.common import exception
 
@@ -126,12 +127,21 @@ def claim(ctx, consumer_uuid, node_id, generation, resources):
     ``generation`` is the node generation the caller decided on; the claim
     fails if anyone claimed on that node since.
 
+    A consumer in a server group with a hard policy takes the group's
+    guard first and, with its allocation written, checks the policy
+    against where the group's other members hold claims
+    (``server_groups.check_placement``): of two racing claims for one
+    anti-affinity group, the second sees the first.
+
     :returns: the allocation dict.
     :raises: ResourceProviderConflict when the generation moved or the
-        node has no room left: re-read the node and decide again.
+        node has no room left: re-read the node and decide again;
+        GroupPolicyConflict (a subclass) when the host breaks the group's
+        policy.
     """
     a = models.Allocation
     with session.writer(ctx) as s:
+        group = server_groups.lock_for_consumer(s, consumer_uuid)
         # The compare-and-swap takes the node's row lock first, so the
         # capacity check below cannot race another claim on this node.
         result = s.execute(
@@ -157,6 +167,9 @@ def claim(ctx, consumer_uuid, node_id, generation, resources):
                   **{r: int(resources[r]) for r in RESOURCES})
         s.add(alloc)
         s.flush()
+        if group is not None:
+            server_groups.check_placement(s, group, consumer_uuid,
+                                          node['host'])
         return alloc.as_dict()
 
 

@@ -53,10 +53,12 @@ def _as_datetime(value):
 
 
 @session.retry
-def guarded_update(ctx, instance_uuid, updates, expected, fault=None):
+def guarded_update(ctx, instance_uuid, updates, expected, fault=None,
+                   action_event=None):
     """Apply ``updates`` only if the live row still has every column value
     of ``expected`` ({column: value or list of values; None allowed}),
-    in one UPDATE ... WHERE; ``fault`` (code, message, details, host) is
+    in one UPDATE ... WHERE; ``fault`` (code, message, details, host) and
+    ``action_event`` (see ``instances.record_event_in_session``) are
     written in the same transaction. ``updated_at`` is set to now.
 
     :returns: the updated instance dict.
@@ -87,6 +89,8 @@ def guarded_update(ctx, instance_uuid, updates, expected, fault=None):
                 instance_uuid=instance_uuid, code=fault['code'],
                 message=str(fault['message'])[:255],
                 details=fault.get('details'), host=fault.get('host')))
+        instances_db.record_event_in_session(s, ctx, instance_uuid,
+                                             action_event)
         s.flush()
         s.refresh(row)
         return instances_db._to_dict(row)

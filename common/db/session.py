@@ -36,6 +36,8 @@ API_LOCK_WINDOW = 12.0
 # A SQLite writer waits this long for another process's write lock before
 # "database is locked" (then ``retry`` tries again within its window).
 SQLITE_BUSY_TIMEOUT_MS = 2000
+# Connections kept open per SQLite engine (the API serves 64 threads).
+SQLITE_POOL_SIZE = 32
 _WINDOW = contextvars.ContextVar('novalite_db_retry_window', default=None)
 _RETRY = {'window': SERVICE_RETRY_WINDOW, 'interval': 0.5,
           'max_interval': 2.0, 'max_retries': 20}
@@ -54,7 +56,16 @@ def configure(conf):
         # connections recycled after connection_recycle_time; oslo.db pings
         # every connection on checkout (pool_pre_ping), so one that died
         # with a server restart is replaced, not handed out.
-        ctx.configure(connection=url, sqlite_fk=True,
+        sqlite_file = url.startswith('sqlite') and ':memory:' not in url
+        if sqlite_file:
+            # Reads on their own engine (same file): writers open their
+            # transactions with BEGIN IMMEDIATE (_tune_sqlite), readers
+            # must not take the write lock.
+            ctx.configure(slave_connection=url, synchronous_reader=False)
+        # thread_checkin: oslo.db's sleep(0) on every connection check-in
+        # is for eventlet's green threads; with native threads it only
+        # churns the GIL.
+        ctx.configure(connection=url, sqlite_fk=True, thread_checkin=False,
                       max_pool_size=db.max_pool_size,
                       max_overflow=db.max_overflow,
                       pool_timeout=db.pool_timeout,
@@ -67,12 +78,14 @@ def configure(conf):
         _RETRY.update(interval=min(float(db.db_retry_interval), 0.5),
                       max_interval=min(float(db.db_max_retry_interval), 2.0),
                       max_retries=max(int(db.db_max_retries), 1))
-        if url.startswith('sqlite') and ':memory:' not in url:
-            _tune_sqlite(ctx.writer.get_engine(), conf.database.max_pool_size)
+        if sqlite_file:
+            _tune_sqlite(ctx.writer.get_engine(), conf.database.max_pool_size,
+                         immediate=True)
+            _tune_sqlite(ctx.reader.get_engine(), conf.database.max_pool_size)
         _FACADE.update(ctx=ctx, url=url)
 
 
-def _tune_sqlite(engine, pool_size):
+def _tune_sqlite(engine, pool_size, immediate=False):
     # WAL lets readers run beside one writer; busy_timeout makes writers
     # queue instead of failing at once when another process holds the lock.
     @sqlalchemy.event.listens_for(engine, 'connect')
@@ -83,17 +96,36 @@ def _tune_sqlite(engine, pool_size):
         cur.execute('PRAGMA synchronous=NORMAL')
         cur.close()
 
+    if immediate:
+        # oslo.db begins every transaction with its own deferred BEGIN (a
+        # 'begin' listener): a transaction that read first and writes later
+        # cannot wait for the lock (SQLite answers "database is locked" at
+        # once when another connection wrote after its snapshot), so
+        # concurrent writers failed instead of queueing. BEGIN IMMEDIATE
+        # takes the write lock up front, where busy_timeout applies.
+        @sqlalchemy.event.listens_for(engine, 'before_cursor_execute',
+                                      retval=True)
+        def _immediate(_conn, _cursor, statement, parameters, _context,
+                       _executemany):
+            if statement == 'BEGIN':
+                statement = 'BEGIN IMMEDIATE'
+            return statement, parameters
+
     # oslo.db gives SQLite files a NullPool: a new connection per
     # transaction, and when a process closes the last one SQLite checkpoints
     # and fsyncs the WAL. Reusing connections cuts a DB round trip from
     # ~5 ms to ~1 ms. (check_same_thread is already off for file DBs.)
     # _dispatch carries over the connect listeners (oslo.db's and ours).
+    # Sized for the API's threads: a connection opened past the pool is
+    # closed on return, and opening one runs the PRAGMAs above. No
+    # pre-ping: a file does not drop connections the way a server does.
     old = engine.pool
     engine.pool = sqlalchemy.pool.QueuePool(
-        old._creator, pool_size=pool_size or 5, max_overflow=10,
-        recycle=old._recycle, echo=old.echo, logging_name=old._orig_logging_name,
+        old._creator, pool_size=max(pool_size or 5, SQLITE_POOL_SIZE),
+        max_overflow=SQLITE_POOL_SIZE, recycle=old._recycle, echo=old.echo,
+        logging_name=old._orig_logging_name,
         reset_on_return=old._reset_on_return, _dispatch=old.dispatch,
-        dialect=old._dialect, pre_ping=old._pre_ping)
+        dialect=old._dialect, pre_ping=False)
     old.dispose()
 
 

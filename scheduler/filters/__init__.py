@@ -1,5 +1,6 @@
 """Host filters by the names ``[scheduler] enabled_filters`` uses."""
 
+from novalite.scheduler.filters import affinity_filter
 from novalite.scheduler.filters import aggregate_extra_specs
 from novalite.scheduler.filters import availability_zone_filter
 from novalite.scheduler.filters import compute_filter
@@ -9,7 +10,9 @@ FILTERS = {cls.__name__: cls for cls in (
     compute_filter.ComputeFilter, resource_filters.RamFilter,
     resource_filters.DiskFilter, resource_filters.CoreFilter,
     availability_zone_filter.AvailabilityZoneFilter,
-    aggregate_extra_specs.AggregateInstanceExtraSpecsFilter)}
+    aggregate_extra_specs.AggregateInstanceExtraSpecsFilter,
+    affinity_filter.ServerGroupAffinityFilter,
+    affinity_filter.ServerGroupAntiAffinityFilter)}
 
 
 def get_filters(names):

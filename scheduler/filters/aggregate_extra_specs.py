@@ -72,3 +72,8 @@ class AggregateInstanceExtraSpecsFilter(base.BaseHostFilter):
 
     def host_passes(self, host, spec):
         return bool(self.filter_all([host], spec))
+
+    def explain(self, host, spec):
+        wanted = _wanted((spec.get('flavor') or {}).get('extra_specs'))
+        return "its aggregates' metadata does not match %s" % ', '.join(
+            '%s=%s' % (k, v) for k, v in wanted)

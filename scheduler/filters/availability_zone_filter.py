@@ -20,3 +20,6 @@ class AvailabilityZoneFilter(base.BaseHostFilter):
 
     def host_passes(self, host, spec):
         return bool(self.filter_all([host], spec))
+
+    def explain(self, host, spec):
+        return 'not in availability zone %s' % spec.get('availability_zone')

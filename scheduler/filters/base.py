@@ -14,6 +14,11 @@ class BaseHostFilter:
     def filter_all(self, hosts, spec):
         return [h for h in hosts if self.host_passes(h, spec)]
 
+    def explain(self, host, spec):
+        """Why ``host`` was refused, for an operator ("448 MB free, 512 MB
+        asked"); asked only when a request found no host."""
+        return 'refused'
+
     @property
     def name(self):
         return type(self).__name__

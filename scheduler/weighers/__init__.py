@@ -1,10 +1,13 @@
 """Host weighers and the ranking they produce."""
 
+from novalite.scheduler.weighers import affinity
 from novalite.scheduler.weighers import ram
 
 
 def get_weighers(conf):
-    return [ram.RAMWeigher(conf)]
+    return [ram.RAMWeigher(conf),
+            affinity.ServerGroupSoftAffinityWeigher(conf),
+            affinity.ServerGroupSoftAntiAffinityWeigher(conf)]
 
 
 def rank(weighers, hosts, spec):

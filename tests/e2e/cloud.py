@@ -25,6 +25,11 @@ def virsh(*args, check=True):
     return proc
 
 
+def ip_link_exists(name):
+    return subprocess.run(['ip', 'link', 'show', name], capture_output=True,
+                          timeout=30).returncode == 0
+
+
 class E2ECloud:
     """A running cloud (tools.localcloud.LocalCloud) plus the uploaded
     test guest images, a flavor it fits in and the network to boot on."""
@@ -38,6 +43,7 @@ class E2ECloud:
         self.flavor_id = None
         self.small_flavor_id = None
         self.network_id = None
+        self.default_cidr = None
         self.booted = []
 
     # -- HTTP -------------------------------------------------------------------
@@ -156,3 +162,32 @@ class E2ECloud:
             if self.domstate(server_id) is not None:
                 virsh('destroy', server_id, check=False)
                 virsh('undefine', '--managed-save', server_id, check=False)
+        self._reap_networks()
+
+    def _reap_networks(self):
+        """This cloud's libvirt networks and filters (never another
+        cloud's on the same libvirtd: only names made from our ids)."""
+        try:
+            rsp = requests.get(self.local.endpoint + '/network/v2.0/ports',
+                               headers={'X-Auth-Token': 'admin:admin'},
+                               timeout=30)
+            ports = rsp.json()['ports']
+            nets = requests.get(
+                self.local.endpoint + '/network/v2.0/networks',
+                headers={'X-Auth-Token': 'admin:admin'},
+                timeout=30).json()['networks']
+        except Exception:  # noqa: BLE001 -- the API is gone: nothing known
+            return
+        for port in ports:
+            virsh('nwfilter-undefine', 'novalite-port-' + port['id'],
+                  check=False)
+        for group in requests.get(
+                self.local.endpoint + '/network/v2.0/security-groups',
+                headers={'X-Auth-Token': 'admin:admin'},
+                timeout=30).json().get('security_groups', []):
+            virsh('nwfilter-undefine', 'novalite-sg-' + group['id'],
+                  check=False)
+        for net in nets:
+            name = 'novalite-' + net['id']
+            virsh('net-destroy', name, check=False)
+            virsh('net-undefine', name, check=False)

@@ -1,5 +1,9 @@
 """Polling and inspection helpers for the functional tests."""
 
+import json
+import os
+import subprocess
+import sys
 import time
 
 from novalite.common import config
@@ -84,3 +88,27 @@ def domain_exists(cloud, instance):
     except exception.InstanceNotFound:
         return False
     return True
+
+
+def openstack_cli(cloud, tmp_path, *args, ok=True, output=True, timeout=180):
+    """Run the `openstack` CLI against ``cloud`` through a clouds.yaml, as
+    a user would. ``ok``: it must succeed, and its ``-f json`` output is
+    returned parsed (the raw text when not ``output``); ``ok=None``: it
+    must succeed and prints nothing asked for (deletes); ``ok=False``: it
+    must fail, and its stdout and stderr are returned."""
+    clouds = tmp_path / 'clouds.yaml'
+    cloud.local.write_clouds_yaml(str(clouds), name='novalite')
+    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(clouds))
+    cmd = [os.path.join(os.path.dirname(sys.executable), 'openstack'),
+           '--os-cloud', 'novalite', *args]
+    if ok and output:
+        cmd += ['-f', 'json']
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                          timeout=timeout)
+    if ok is False:
+        assert proc.returncode != 0, proc.stdout
+        return proc.stdout + proc.stderr
+    assert proc.returncode == 0, '%s\n%s' % (' '.join(args), proc.stderr)
+    if not output:
+        return proc.stdout
+    return json.loads(proc.stdout) if ok and proc.stdout.strip() else None

@@ -36,6 +36,7 @@ class KeystoneCloud:
     def sdk(self, persona):
         if persona not in self._sdk:
             self._sdk[persona] = openstack.connect(
+                load_yaml_config=False, load_envvars=False,
                 **self.configs[PERSONAS[persona]])
         return self._sdk[persona]
 

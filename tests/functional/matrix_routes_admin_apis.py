@@ -1,4 +1,4 @@
-"""Isolation matrix rows for server metadata, instance actions,
+"""Isolation matrix rows for server ips and metadata, instance actions,
 availability zones, aggregates, services, hypervisors and usage (joined to
 test_isolation_matrix.ROUTES there). Admin-only APIs are a 403 for every
 other persona; writes of the admin APIs aim at ids that do not exist, so
@@ -11,6 +11,12 @@ ADMIN_404 = (404, 403, 403, 403, A)
 NO_AGG = C + '/os-aggregates/999999'
 
 ROUTES = [
+    # -- server ips ----------------------------------------------------------
+    Route('GET', SERVER + '/ips', (200, 200, 200, 404, A)),
+    Route('GET', SERVER + '/ips/private', (200, 200, 200, 404, A),
+          note='the network the server booted on'),
+    Route('GET', SERVER + '/ips/matrix-none', (404, 404, 404, 404, A),
+          note='not a network of the server'),
     # -- server metadata ---------------------------------------------------
     Route('GET', SERVER + '/metadata', (200, 200, 200, 404, A)),
     Route('PUT', SERVER + '/metadata/matrix', (200, 200, 403, 404, A),

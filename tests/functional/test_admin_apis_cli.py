@@ -2,10 +2,6 @@
 availability zones, aggregates, services, hypervisors and usage (noauth2:
 the CLI is the admin)."""
 
-import json
-import os
-import subprocess
-import sys
 
 import pytest
 
@@ -13,17 +9,7 @@ from novalite.tests.functional import helpers
 
 
 def _cli(cloud, tmp_path, *args, as_json=True):
-    clouds = tmp_path / 'clouds.yaml'
-    cloud.local.write_clouds_yaml(str(clouds), name='novalite')
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(clouds))
-    cmd = [os.path.join(os.path.dirname(sys.executable), 'openstack'),
-           '--os-cloud', 'novalite', *args]
-    if as_json:
-        cmd += ['-f', 'json']
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                          timeout=120)
-    assert proc.returncode == 0, (args, proc.stderr)
-    return json.loads(proc.stdout) if as_json else proc.stdout
+    return helpers.openstack_cli(cloud, tmp_path, *args, output=as_json)
 
 
 @pytest.mark.parametrize('cloud', ['sqlite'], indirect=True)

@@ -60,7 +60,7 @@ def test_image_larger_than_the_flavor_is_400(cloud, tmp_path):
     try:
         before = _rows(cloud)
         rsp = cloud.http('POST', '/servers', json=_body(
-            cloud, imageRef=image.id))       # m1.nano: 64 MiB, 1 GiB
+            cloud, imageRef=image.id))       # m1.nano: 128 MiB, 1 GiB
         assert _message(rsp, 400) == (
             "Flavor's memory is too small for requested image.")
         rsp = cloud.http('POST', '/servers', json=_body(

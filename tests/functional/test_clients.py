@@ -1,10 +1,6 @@
 """Stock clients from PyPI work unchanged: the openstack CLI (through a
 clouds.yaml entry like the one `make run` writes) and python-novaclient."""
 
-import json
-import os
-import subprocess
-import sys
 
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
@@ -13,16 +9,7 @@ from novaclient import client as nova_client
 from novalite.tests.functional import helpers
 
 
-def _openstack(cloud, tmp_path, *args):
-    clouds = tmp_path / 'clouds.yaml'
-    cloud.local.write_clouds_yaml(str(clouds), name='novalite')
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(clouds))
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'openstack'),
-         '--os-cloud', 'novalite', *args, '-f', 'json'],
-        capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+_openstack = helpers.openstack_cli
 
 
 def test_openstack_cli_lists_and_shows_servers(cloud, tmp_path):
@@ -63,3 +50,48 @@ def test_novaclient_boots_lists_and_deletes(cloud):
     assert list(fetched.networks) == ['private']
     nova.servers.delete(server.id)
     helpers.wait_gone(cloud, server.id)
+
+
+def test_novaclient_create_with_every_argument_horizon_passes(cloud):
+    """What Horizon's api.nova.server_create hands novaclient (at 2.67, the
+    version Horizon picks when the cloud offers it)."""
+    sess = ks_session.Session(auth=noauth.NoAuth())
+    nova = nova_client.Client('2.67', session=sess,
+                              endpoint_override=cloud.compute_url)
+    nova.keypairs.create('hz-args-key', public_key=(
+        'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIKbgsNuh9D5fYDp2Pk2wYTXafPNs'
+        'J1FcpF1mh0X+iWA hz@novalite'))
+    group = nova.server_groups.create('hz-args-group', 'anti-affinity')
+    try:
+        created = nova.servers.create(
+            'hz-args', None, '42', key_name='hz-args-key',
+            userdata='#!/bin/sh\necho horizon\n',
+            security_groups=['default'],
+            block_device_mapping_v2=[{
+                'boot_index': '0', 'uuid': cloud.image_id,
+                'source_type': 'image', 'destination_type': 'local',
+                'delete_on_termination': True}],
+            nics=[{'net-id': cloud.network_id}],
+            availability_zone='nova', min_count=1, max_count=1,
+            admin_pass='Horizon-pass-1', disk_config='AUTO',
+            config_drive=True, meta={'from': 'horizon'},
+            scheduler_hints={'group': group.id},
+            description='launched as Horizon does')
+        helpers.wait_status(cloud, created.id, 'ACTIVE')
+        server = cloud.http('GET', '/servers/%s' % created.id,
+                            version='2.67').json()['server']
+        assert server['key_name'] == 'hz-args-key'
+        assert server['image']['id'] == cloud.image_id
+        assert server['metadata'] == {'from': 'horizon'}
+        assert server['OS-DCF:diskConfig'] == 'AUTO'
+        assert server['config_drive'] in (True, 'True')
+        assert server['description'] == 'launched as Horizon does'
+        assert server['OS-EXT-AZ:availability_zone'] == 'nova'
+        assert list(server['addresses']) == ['private']
+        assert [g['name'] for g in server['security_groups']] == ['default']
+        assert nova.server_groups.get(group.id).members == [created.id]
+        nova.servers.delete(created.id)
+        helpers.wait_gone(cloud, created.id)
+    finally:
+        nova.server_groups.delete(group.id)
+        nova.keypairs.delete('hz-args-key')

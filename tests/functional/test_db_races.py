@@ -76,3 +76,36 @@ def test_two_writers_expecting_the_same_task_state(database, monkeypatch):
     for thread in threads:
         thread.join(30)
     assert sorted(results).count('refused') == 1, results
+
+
+def test_concurrent_boots_on_one_network_all_get_an_address(database):
+    """Ten boots at once on one network, as the chaos test's clients do:
+    each picks the lowest free address, nine lose the race on the unique
+    (network, address) key and try again. On MariaDB they used to lose in
+    lockstep until one ran out of tries and the API answered 500
+    DBDuplicateEntry. Every boot must get its own address."""
+    from novalite.common.db import networks
+    ctx = nl_context.get_admin_context()
+    net = networks.create_network(ctx, 'race', '10.50.0.0/24')
+    threads, errors, made = 10, [], []
+    start = threading.Barrier(threads, timeout=10)
+
+    def boot(worker):
+        try:
+            start.wait()
+            for i in range(5):
+                made.extend(instances.create_instances(
+                    ctx, [{'display_name': 'w%d-%d' % (worker, i),
+                           'project_id': 'p', 'user_id': 'u', 'flavor': {}}],
+                    {}, [net['uuid']]))
+        except Exception as exc:  # noqa: BLE001 -- reported below
+            errors.append(repr(exc))
+    pool = [threading.Thread(target=boot, args=(w,)) for w in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join(120)
+    assert errors == []
+    ports = networks.get_ports_by_instances(ctx, [i['uuid'] for i in made])
+    addresses = [p['address'] for ps in ports.values() for p in ps]
+    assert len(made) == 50 and len(set(addresses)) == 50

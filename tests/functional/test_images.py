@@ -6,10 +6,11 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 import uuid
 
 import requests
+
+from novalite.tests.functional import helpers
 
 _PATCH = 'application/openstack-images-v2.1-json-patch'
 
@@ -29,17 +30,7 @@ def _stored(cloud, image_id):
     return os.path.join(cloud.local.state_dir, 'images', image_id)
 
 
-def _openstack(cloud, tmp_path, *args, output=True):
-    clouds = tmp_path / 'clouds.yaml'
-    cloud.local.write_clouds_yaml(str(clouds), name='novalite')
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(clouds))
-    cmd = [os.path.join(os.path.dirname(sys.executable), 'openstack'),
-           '--os-cloud', 'novalite', *args]
-    proc = subprocess.run(cmd + (['-f', 'json'] if output else []),
-                          capture_output=True, text=True, env=env,
-                          timeout=120)
-    assert proc.returncode == 0, '%s\n%s' % (' '.join(args), proc.stderr)
-    return json.loads(proc.stdout) if output else proc.stdout
+_openstack = helpers.openstack_cli
 
 
 def test_openstack_cli_image_lifecycle(cloud, tmp_path):
@@ -189,3 +180,24 @@ def test_chunked_upload_is_streamed_and_checksummed(cloud):
     assert got.headers['Content-MD5'] == shown['checksum']
     assert got.content == data
     assert alice('DELETE', '/images/' + image['id']).status_code == 204
+
+
+def test_tempest_style_v20_patch_and_empty_id(cloud):
+    """What tempest's image client does: PATCH with Glance's v2.0
+    (draft-4) content type; show and delete an image with an empty id
+    are 404s, not the list."""
+    alice = _Project(cloud, 'alice:p1')
+    image = alice.create(name='v20-patch', os_distro='debian')
+    try:
+        rsp = alice('PATCH', '/images/' + image['id'], data=json.dumps([
+            {'replace': '/name', 'value': 'v20-renamed'},
+            {'remove': '/os_distro'}]), headers={
+            'Content-Type': 'application/openstack-images-v2.0-json-patch'})
+        assert rsp.status_code == 200, rsp.text
+        assert rsp.json()['name'] == 'v20-renamed'
+        assert 'os_distro' not in alice('GET', '/images/' + image['id']
+                                        ).json()
+        for method in ('GET', 'DELETE'):
+            assert alice(method, '/images/').status_code == 404, method
+    finally:
+        assert alice('DELETE', '/images/' + image['id']).status_code == 204

@@ -187,6 +187,18 @@ from . import matrix_routes_network  # noqa: E402 -- uses Route
 ROUTES += matrix_routes_network.ROUTES
 from . import matrix_routes_admin_apis  # noqa: E402 -- uses Route
 ROUTES += matrix_routes_admin_apis.ROUTES
+from . import matrix_routes_server_groups  # noqa: E402 -- uses Route
+ROUTES += matrix_routes_server_groups.ROUTES
+from . import matrix_routes_security_groups  # noqa: E402 -- uses Route
+ROUTES += matrix_routes_security_groups.ROUTES
+from . import matrix_routes_metadefs  # noqa: E402 -- uses Route
+ROUTES += matrix_routes_metadefs.ROUTES
+from . import matrix_routes_flavor_extras  # noqa: E402 -- uses Route
+ROUTES += matrix_routes_flavor_extras.ROUTES
+from . import matrix_routes_compute_images  # noqa: E402 -- uses Route
+ROUTES += matrix_routes_compute_images.ROUTES
+from . import matrix_routes_volume_attachments  # noqa: E402 -- uses Route
+ROUTES += matrix_routes_volume_attachments.ROUTES
 
 
 class NoauthCloud:
@@ -294,6 +306,11 @@ def _setup(cloud, mode):
                'doomed': _image(cloud, 'member', 'matrix-doomed-' + p)}
            for p in ('admin', 'member')}
     own['admin']['victim'] = servers['victim-admin']
+    matrix_routes_server_groups.targets(cloud, common, own)
+    matrix_routes_security_groups.targets(cloud, common, own)
+    matrix_routes_flavor_extras.targets(cloud, common, own)
+    matrix_routes_compute_images.targets(cloud, common, own)
+    matrix_routes_network.targets(cloud, common, own)
     return {p: dict(common, persona=p, **own.get(p, own['member']))
             for p in PERSONAS}
 

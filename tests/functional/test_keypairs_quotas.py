@@ -2,10 +2,8 @@
 openstacksdk) against a real cloud, and the quota race: two concurrent
 boots for the last slot, exactly one accepted."""
 
-import json
 import os
 import subprocess
-import sys
 import threading
 import uuid
 
@@ -15,20 +13,7 @@ from novalite.tests.functional import helpers
 from novalite.tools import tempest_schemas
 
 
-def _openstack(cloud, tmp_path, *args, ok=True):
-    clouds = tmp_path / 'clouds.yaml'
-    cloud.local.write_clouds_yaml(str(clouds), name='novalite')
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(clouds))
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'openstack'),
-         '--os-cloud', 'novalite', *args] + (['-f', 'json'] if ok else []),
-        # ok: JSON output expected; None: no output; False: must fail
-        capture_output=True, text=True, env=env, timeout=120)
-    if ok is False:
-        assert proc.returncode != 0, proc.stdout
-        return proc.stdout + proc.stderr
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout) if proc.stdout.strip() else None
+_openstack = helpers.openstack_cli
 
 
 def test_cli_keypair_create_list_show_delete(cloud, tmp_path):

@@ -3,10 +3,6 @@ openstacksdk's network proxy and the `openstack` CLI (both through the
 clouds.yaml `make run` writes, which points the network service at
 /network), per-project isolation and the refusals Neutron and Nova give."""
 
-import json
-import os
-import subprocess
-import sys
 import uuid
 
 import openstack
@@ -18,19 +14,7 @@ from novalite.tests.functional import helpers
 N = '/network/v2.0'
 
 
-def _openstack(cloud, tmp_path, *args, ok=True):
-    clouds = tmp_path / 'clouds.yaml'
-    cloud.local.write_clouds_yaml(str(clouds), name='novalite')
-    env = dict(os.environ, OS_CLIENT_CONFIG_FILE=str(clouds))
-    proc = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'openstack'),
-         '--os-cloud', 'novalite', *args] + (['-f', 'json'] if ok else []),
-        capture_output=True, text=True, env=env, timeout=180)
-    if ok is False:
-        assert proc.returncode != 0, proc.stdout
-        return proc.stdout + proc.stderr
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout) if proc.stdout.strip() else None
+_openstack = helpers.openstack_cli
 
 
 def _net_http(cloud, method, path, token, **kw):

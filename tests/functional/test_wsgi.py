@@ -1,4 +1,4 @@
-"""The compute API under a WSGI server (gunicorn serving
+"""The compute API under the WSGI servers (gunicorn and uwsgi serving
 ``novalite.api.wsgi:application``), and the built-in server under 60
 concurrent clients."""
 
@@ -9,6 +9,7 @@ import threading
 import time
 
 import openstack
+import pytest
 import requests
 
 from novalite.tests.functional import bare_cloud as bare
@@ -31,30 +32,44 @@ def _wait_http(url, proc, log, timeout=60):
         url, timeout, _read(log)))
 
 
-def _read(path):
+def _read(path, tail=4000):
     with open(path, errors='replace') as src:
-        return src.read()[-4000:]
+        text = src.read()
+    return text[-tail:] if tail else text
 
 
-def test_gunicorn_serves_the_wsgi_application():
-    gunicorn = localcloud.bin_path('gunicorn')
-    assert os.path.exists(gunicorn), (
-        'gunicorn is missing: `pip install -e .[test]` installs it')
+def _server_command(name, port):
+    binary = localcloud.bin_path(name)
+    assert os.path.exists(binary), (
+        '%s is missing: `pip install -e .[test]` installs it' % name)
+    if name == 'gunicorn':
+        return [binary, '--workers', '2', '--threads', '4',
+                '--bind', '127.0.0.1:%d' % port,
+                'novalite.api.wsgi:application']
+    # doc/operations.md's command line.
+    return [binary, '--http11-socket', '127.0.0.1:%d' % port,
+            '--module', 'novalite.api.wsgi_app:application', '--master',
+            '--lazy-apps',
+            '--processes', '2', '--threads', '4', '--listen', '100',
+            '--die-on-term']
+
+
+@pytest.mark.parametrize('server', ['gunicorn', 'uwsgi'])
+def test_wsgi_server_serves_the_application(server):
     with bare.bare_cloud() as cloud:
         port = localcloud.free_port()
-        log = os.path.join(cloud.log_dir, 'gunicorn.log')
+        log = os.path.join(cloud.log_dir, server + '.log')
         env = dict(os.environ, NOVALITE_CONFIG_FILE=cloud.conf_file)
         with open(log, 'wb') as out:
             proc = subprocess.Popen(
-                [gunicorn, '--workers', '2', '--threads', '4',
-                 '--bind', '127.0.0.1:%d' % port,
-                 'novalite.api.wsgi:application'],
+                _server_command(server, port),
                 stdout=out, stderr=subprocess.STDOUT, env=env,
                 start_new_session=True)
         try:
             endpoint = 'http://127.0.0.1:%d' % port
             assert _wait_http(endpoint + '/v2.1', proc, log).status_code == 200
-            # A real client, as a user would point it at the API.
+            # A real client, as a user would point it at the API: one
+            # keep-alive session across several requests.
             cloud.api_port = port
             sdk = openstack.connect(**cloud.cloud_config())
             names = {f.name for f in sdk.compute.flavors()}
@@ -64,8 +79,25 @@ def test_gunicorn_serves_the_wsgi_application():
                                                vcpus=1, disk=1)
             assert sdk.compute.get_flavor(flavor.id).name == 'wsgi-made'
         finally:
-            proc.terminate()
-            assert proc.wait(timeout=30) == 0, _read(log)
+            _stop(proc, log, server)
+
+
+def _stop(proc, log, server):
+    """SIGTERM once every worker has loaded the application (a uwsgi
+    worker still importing it with --lazy-apps is slow to die); exit 0
+    within 30 s."""
+    if server == 'uwsgi':
+        deadline = time.monotonic() + 60
+        while (_read(log, tail=None).count('WSGI app 0 (mountpoint') < 2
+               and time.monotonic() < deadline and proc.poll() is None):
+            time.sleep(0.2)
+    proc.terminate()
+    try:
+        assert proc.wait(timeout=30) == 0, _read(log)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise AssertionError('%s did not stop within 30 s of SIGTERM\n%s'
+                             % (server, _read(log)))
 
 
 def test_builtin_server_serves_60_concurrent_clients():

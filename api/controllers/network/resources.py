@@ -11,6 +11,7 @@ import webob
 from novalite.api import faults
 from novalite.api import policy
 from novalite.api import request_env
+from novalite.api import secgroup_refresh
 from novalite.api.schemas import network as schema
 from novalite.api.views import network as view
 from novalite.common.db import network_api
@@ -50,6 +51,16 @@ def _body():
                                 'Malformed request body')
 
 
+def _read_only(singular, body):
+    values = body.get(singular) if isinstance(body, dict) else None
+    if not isinstance(values, dict):
+        raise network_api.Error(400, 'HTTPBadRequest',
+                                'Resource body required')
+    raise network_api.Error(
+        400, 'HTTPBadRequest', 'Cannot update read-only attribute %s'
+        % (sorted(values)[0] if values else singular))
+
+
 class Missing:
     """Whatever /network does not serve: Neutron's 404."""
 
@@ -63,6 +74,7 @@ class Collection:
     """One resource family; subclasses provide the database calls."""
 
     singular = plural = kind = rule = ''
+    updatable = True   # False: no update_<rule> policy, PUT is a 400
 
     def __init__(self, conf):
         self.conf = conf
@@ -162,6 +174,10 @@ class Item:
     def index_put(self):
         c = self.collection
         ctx = request_env.context()
+        if not c.updatable:
+            # Neutron checks the body before the lookup and the policy:
+            # every attribute of these is read-only.
+            _read_only(c.singular, _body())
         item = c.visible(ctx, self.ident)
         c.authorize(ctx, 'update_' + c.rule, _target(item))
         return {c.singular: c.shown(ctx, c.update(ctx, item, _body()))}
@@ -202,7 +218,9 @@ class NetworksController(Collection):
 
     def update(self, ctx, item, body):
         values = schema.check(body, 'network', schema.NETWORK_UPDATE)
-        if 'shared' in values and values['shared'] != item['shared']:
+        if 'shared' in values:
+            # Neutron's: checked whenever the body sets it, even to the
+            # value it has.
             self.authorize(ctx, 'update_network:shared', _target(item))
         return network_api.update_network(ctx, item['id'], values)
 
@@ -290,7 +308,12 @@ class PortsController(Collection):
     def update(self, ctx, item, body):
         values = schema.check(body, 'port', schema.PORT_UPDATE)
         values.pop('description', None)
-        return network_api.update_port(ctx, item['id'], values)
+        port = network_api.update_port(ctx, item['id'], values)
+        if 'security_groups' in values and port['device_id']:
+            secgroup_refresh.instances_changed(
+                self.conf, ctx, [port['device_id']],
+                old_groups=item['security_groups'])
+        return port
 
     def destroy(self, ctx, item):
         network_api.delete_port(ctx, item['id'])
@@ -334,6 +357,7 @@ class SecurityGroupsController(Collection):
 class SecurityGroupRulesController(Collection):
     singular, plural = 'security_group_rule', 'security-group-rules'
     kind, rule = 'SecurityGroupRule', 'security_group_rule'
+    updatable = False
 
     def fetch_all(self, ctx):
         return secgroup_rules.list_rules(ctx)
@@ -349,7 +373,11 @@ class SecurityGroupRulesController(Collection):
         group = secgroup_rules.get_group(ctx, values.pop('security_group_id'))
         values.pop('project_id', None)
         self.authorize(ctx, 'create_security_group_rule', _target(group))
-        return secgroup_rules.create_rule(ctx, group['id'], values)
+        rule = secgroup_rules.create_rule(ctx, group['id'], values)
+        secgroup_refresh.groups_changed(self.conf, ctx, [group['id']])
+        return rule
 
     def destroy(self, ctx, item):
         secgroup_rules.delete_rule(ctx, item['id'])
+        secgroup_refresh.groups_changed(self.conf, ctx,
+                                        [item['security_group_id']])

@@ -41,7 +41,7 @@ def _sub(parent, tag, text=None, **attrs):
 
 @dataclasses.dataclass
 class NovaPort:
-    """A port shown in the metadata (NIC plumbing comes later)."""
+    """A port as shown in the metadata."""
     uuid: str
     address: str | None = None
     mac_address: str | None = None
@@ -113,6 +113,57 @@ class GuestDisk:
 
 
 @dataclasses.dataclass
+class GuestCdrom:
+    """A read-only ISO (the config drive) as a CD-ROM."""
+    source_path: str
+    target_dev: str = 'hdd'
+    target_bus: str = 'ide'
+
+    def to_element(self):
+        disk = ET.Element('disk', type='file', device='cdrom')
+        _sub(disk, 'driver', name='qemu', type='raw')
+        _sub(disk, 'source', file=self.source_path)
+        _sub(disk, 'target', dev=self.target_dev, bus=self.target_bus)
+        _sub(disk, 'readonly')
+        return disk
+
+
+@dataclasses.dataclass
+class GuestScsiController:
+    """virtio-scsi, for a CD-ROM on the scsi bus."""
+
+    def to_element(self):
+        return ET.Element('controller', type='scsi', index='0',
+                          model='virtio-scsi')
+
+
+@dataclasses.dataclass
+class GuestInterface:
+    """A virtio NIC on a libvirt network, its tap named after the port and
+    guarded by the port's nwfilter (``IP`` feeds clean-traffic)."""
+    network: str
+    mac_address: str
+    target_dev: str
+    mtu: int | None = None
+    filter_name: str | None = None
+    ip_address: str | None = None
+
+    def to_element(self):
+        iface = ET.Element('interface', type='network')
+        _sub(iface, 'source', network=self.network)
+        _sub(iface, 'mac', address=self.mac_address)
+        _sub(iface, 'model', type='virtio')
+        _sub(iface, 'target', dev=self.target_dev)
+        if self.mtu:
+            _sub(iface, 'mtu', size=self.mtu)
+        if self.filter_name:
+            ref = _sub(iface, 'filterref', filter=self.filter_name)
+            if self.ip_address:
+                _sub(ref, 'parameter', name='IP', value=self.ip_address)
+        return iface
+
+
+@dataclasses.dataclass
 class GuestSerialFile:
     """Serial port 0 written to a file: the server's console log. Appended
     to, so the output of earlier boots survives a reboot or stop/start
@@ -145,6 +196,8 @@ class Guest:
     initrd: str | None = None
     cmdline: str | None = None
     disks: list = dataclasses.field(default_factory=list)
+    controllers: list = dataclasses.field(default_factory=list)
+    interfaces: list = dataclasses.field(default_factory=list)
     serials: list = dataclasses.field(default_factory=list)
 
     def to_element(self):
@@ -176,7 +229,8 @@ class Guest:
         _sub(dom, 'on_reboot', 'restart')
         _sub(dom, 'on_crash', 'destroy')
         devices = _sub(dom, 'devices')
-        for device in list(self.disks) + list(self.serials):
+        for device in (list(self.disks) + list(self.controllers) +
+                       list(self.interfaces) + list(self.serials)):
             devices.append(device.to_element())
         return dom
 

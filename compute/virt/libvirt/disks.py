@@ -32,6 +32,7 @@ class BootFiles:
     kernel: str | None = None
     ramdisk: str | None = None
     cmdline: str | None = None
+    config_drive: str | None = None    # the ISO's path, when it has one
 
 
 def image_property(image, key):

@@ -10,6 +10,7 @@ preparation in ``disks.py`` / ``imagecache.py``.
 import datetime
 import threading
 import time
+import xml.etree.ElementTree as ET
 
 import libvirt
 from oslo_log import log as logging
@@ -19,9 +20,12 @@ from novalite.common import exception
 from novalite.common import states
 from novalite.compute.image import client as image_client_mod
 from novalite.compute.virt.libvirt import config as vconfig
+from novalite.compute.virt.libvirt import configdrive
 from novalite.compute.virt.libvirt import disks
+from novalite.compute.virt.libvirt import firewall
 from novalite.compute.virt.libvirt import host as vhost
 from novalite.compute.virt.libvirt import imagecache
+from novalite.compute.virt.libvirt import networks as vnetworks
 from novalite.compute.virt.libvirt import power
 from novalite.compute.virt.libvirt import snapshot as vsnapshot
 from novalite.compute.virt.libvirt import storage
@@ -79,6 +83,8 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
         self.disk_builder = disks.DiskBuilder(conf, self.image_client,
                                               self.image_cache)
         self._cachemode = None
+        self.networks = vnetworks.Networks(self.host)
+        self.firewall = firewall.Firewall(self.host)
         # uuid -> power state the last action of this driver left the
         # domain in: its caller records that state itself, so the lifecycle
         # events it causes need no write (one RPC less per boot/action).
@@ -99,6 +105,8 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
 
     def init_host(self):
         self.host.connect()
+        # A host or libvirtd restart leaves our networks down.
+        self.networks.start_all()
 
     def cleanup_host(self):
         self.host.close()
@@ -188,7 +196,85 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
                 cache=self.disk_cachemode))
             guest.kernel, guest.initrd = boot.kernel, boot.ramdisk
             guest.cmdline = boot.cmdline
+            if boot.config_drive:
+                guest.disks.append(vconfig.GuestCdrom(
+                    source_path=boot.config_drive,
+                    target_dev=configdrive.CDROM_DEV,
+                    target_bus=configdrive.CDROM_BUS))
+                if configdrive.CDROM_BUS == 'scsi':
+                    guest.controllers.append(vconfig.GuestScsiController())
+        for port in network_info or []:
+            guest.interfaces.append(vconfig.GuestInterface(
+                network=vnetworks.network_name(port['network_id']),
+                mac_address=port['mac_address'],
+                target_dev=vnetworks.tap_name(port['id']),
+                mtu=port.get('mtu'),
+                filter_name=firewall.port_filter_name(port['id']),
+                ip_address=port.get('address')))
         return guest
+
+    def wants_config_drive(self, instance):
+        return bool(instance.get('config_drive') or
+                    self.conf.force_config_drive)
+
+    def _plug(self, network_info):
+        for port in network_info or []:
+            self.firewall.setup_port(port)
+            self.networks.plug(port)
+
+    def _nics_of(self, dom):
+        """``[(network uuid, mac, filter name)]`` of ``dom``'s NICs, read
+        from its own definition so that a destroy needs no network info."""
+        try:
+            root = ET.fromstring(dom.XMLDesc(0))
+        except libvirt.libvirtError as exc:
+            if vhost.is_no_domain(exc):
+                return []
+            raise
+        nics = []
+        for iface in root.iterfind('./devices/interface'):
+            src, mac = iface.find('source'), iface.find('mac')
+            ref = iface.find('filterref')
+            if src is None or mac is None:
+                continue
+            net = src.get('network') or ''
+            if net.startswith(vnetworks.NAME_PREFIX):
+                nics.append((net[len(vnetworks.NAME_PREFIX):],
+                             mac.get('address'),
+                             None if ref is None else ref.get('filter')))
+        return nics
+
+    def _release_nics(self, nics):
+        """Unplug NICs once their domain is gone: DHCP entry, filter, and
+        the network itself when it was the host's last port on it."""
+        for network_uuid, mac, filter_name in nics:
+            self.networks.unplug(network_uuid, mac)
+            if filter_name and filter_name.startswith(firewall.PORT_PREFIX):
+                self.firewall.remove_port(
+                    filter_name[len(firewall.PORT_PREFIX):])
+
+    def list_nics(self):
+        """{domain uuid: [{network_id, mac_address, filter}]}."""
+        out = {}
+        for dom in self.host.list_domains():
+            try:
+                uuid = dom.UUIDString()
+                out[uuid] = [{'network_id': n, 'mac_address': m, 'filter': f}
+                             for n, m, f in self._nics_of(dom)]
+            except libvirt.libvirtError as exc:
+                if not vhost.is_no_domain(exc):
+                    raise
+        return out
+
+    def list_networks(self):
+        """{network uuid: {bridge, dhcp_hosts: [[mac, ip]]}} of ours."""
+        return self.networks.describe()
+
+    def refresh_security_groups(self, groups, ports=()):
+        """Apply new rules (``{group uuid: [rule]}``) and ports' new group
+        lists to running guests; returns what this host had."""
+        return (self.firewall.refresh_groups(groups) +
+                self.firewall.refresh_ports(ports))
 
     def spawn(self, instance, image_meta, network_info, admin_password=None,
               context=None):
@@ -215,12 +301,32 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
                 boot = self.disk_builder.prepare(ctx, instance, image_id)
             else:
                 boot = self.disk_builder.blank(instance)
+            if self.wants_config_drive(instance):
+                boot.config_drive = storage.disk_path(
+                    self.instances_path, uuid, 'disk.config')
+                configdrive.build(boot.config_drive, instance, network_info,
+                                  availability_zone=instance.get(
+                                      'availability_zone'),
+                                  admin_password=admin_password)
         guest = self.get_guest_config(instance, image_meta, network_info,
                                       boot)
         conn = self.host.get_connection()
-        dom = conn.defineXML(guest.to_xml())
-        self._expect(instance, states.RUNNING)
-        dom.createWithFlags(0)
+        try:
+            try:
+                self._plug(network_info)
+                dom = conn.defineXML(guest.to_xml())
+            finally:
+                for port in network_info or []:
+                    self.networks.settle(port)
+            self._expect(instance, states.RUNNING)
+            dom.createWithFlags(0)
+        except Exception:
+            # No domain may exist for destroy to find its NICs through.
+            self._release_nics([
+                (p['network_id'], p['mac_address'],
+                 firewall.port_filter_name(p['id']))
+                for p in network_info or []])
+            raise
         self._wait_running(dom, uuid)
         self._remember(instance)
         LOG.info('instance %s spawned as %s', uuid, guest.name)
@@ -246,8 +352,10 @@ class LibvirtDriver(power.PowerActionsMixin, vsnapshot.SnapshotMixin):
         dom = self.host.lookup(uuid)
         if dom is not None:
             self._expect(instance, states.SHUTDOWN)
+            nics = self._nics_of(dom)
             self._stop(dom)
             self._undefine(dom)
+            self._release_nics(nics)
         self._forget(uuid)
         if not keep_files:
             storage.remove_instance_dir(self.instances_path, uuid)

@@ -61,4 +61,4 @@ def test_private_flavor_only_listed_with_is_public_none(client, admin, db):
 def test_create_default_flavors_idempotent(db, admin):
     assert len(flavors.create_default_flavors(admin)) == 6
     assert flavors.create_default_flavors(admin) == []
-    assert flavors.get_by_flavorid(admin, '42')['memory_mb'] == 64
+    assert flavors.get_by_flavorid(admin, '42')['memory_mb'] == 128

@@ -180,6 +180,58 @@ def test_json_patch_refusals_change_nothing(client, ops, code):
         'cirros'
 
 
+PATCH_V20 = 'application/openstack-images-v2.0-json-patch'
+
+
+def test_json_patch_v20_draft4_as_glance(client):
+    # What tempest's image client sends: the op's member names the path.
+    img = _create(client, os_distro='debian').data
+    resp = _patch(client, img['id'], [
+        {'replace': '/name', 'value': 'renamed'},
+        {'add': '/hw_disk_bus', 'value': 'virtio'},
+        {'remove': '/os_distro'}], ctype=PATCH_V20)
+    assert resp.status_code == 200, resp.body
+    assert resp.data['name'] == 'renamed'
+    assert resp.data['hw_disk_bus'] == 'virtio'
+    assert 'os_distro' not in resp.data
+    # The same content type with a charset parameter.
+    assert _patch(client, img['id'], [{'replace': '/name', 'value': 'again'}],
+                  ctype=PATCH_V20 + '; charset=UTF-8').status_code == 200
+
+
+@pytest.mark.parametrize('ops,message', [
+    ([{'replace': '/name', 'add': '/x', 'value': 'v'}],
+     'must contain only one member'),
+    ([{'op': 'replace', 'path': '/name', 'value': 'v'}],
+     'must contain exactly one member'),
+    (['replace'], 'Operations must be JSON objects.'),
+    ([{'replace': '/name'}], 'Operation "replace" requires a member named'),
+    ([{'replace': 'name', 'value': 'v'}], 'does not start with "/"'),
+    ([{'replace': '/missing', 'value': 'v'}], 'does not exist'),
+])
+def test_json_patch_v20_refusals(client, ops, message):
+    img = _create(client).data
+    resp = _patch(client, img['id'], ops, ctype=PATCH_V20)
+    assert resp.status_code in (400, 409), resp.body
+    assert message in str(resp.data)
+    assert client.get('/image/v2/images/' + img['id']).data['name'] == \
+        'cirros'
+
+
+@pytest.mark.parametrize('method', ['GET', 'POST', 'PUT', 'PATCH',
+                                    'DELETE'])
+def test_empty_image_id_is_404_not_the_list(client, method):
+    _create(client)
+    resp = client.request(method, '/image/v2/images/',
+                          [] if method == 'PATCH' else None,
+                          headers={'Content-Type': PATCH} if
+                          method == 'PATCH' else None)
+    assert resp.status_code == 404, resp.body
+    assert 'images' not in (resp.data or {})
+    if method in ('PUT', 'PATCH', 'DELETE'):
+        assert client.request(method, '/image/v2/images').status_code == 405
+
+
 def test_json_patch_rules_by_state_and_owner(client):
     img = _create(client).data
     assert _patch(client, img['id'], [{'op': 'replace', 'path': '/name',

@@ -379,3 +379,27 @@ def test_server_ports_carry_the_servers_groups(client, cloud, admin):
     _error(client.delete(SGS + '/' + web['id']), 409, 'SecurityGroupInUse')
     instances.destroy(admin, server_id)
     assert client.delete(SGS + '/' + web['id']).status_code == 204
+
+
+def test_rules_are_read_only_and_shared_is_checked_when_set(client, cloud):
+    """Neutron's answers (found by the isolation matrix): a PUT of a
+    security group rule is a 400 for everyone, before the lookup and the
+    policy (it was a 500: no update policy is registered for rules); a
+    member setting ``shared`` on its network is refused even when the
+    value does not change."""
+    default = [g for g in client.get(SGS).data['security_groups']
+               if g['name'] == 'default'][0]
+    rule_id = default['security_group_rules'][0]['id']
+    for token in ('alice:p1', 'admin:admin', BOB):
+        resp = client.request('PUT', RULES + '/' + rule_id, {
+            'security_group_rule': {'direction': 'egress'}}, token=token)
+        _error(resp, 400, 'HTTPBadRequest')
+        assert resp.data['NeutronError']['message'] == \
+            'Cannot update read-only attribute direction'
+    net, _sub = _net(client)
+    resp = client.request('PUT', NET + '/' + net['id'],
+                          {'network': {'shared': False}})
+    _error(resp, 403, 'PolicyNotAuthorized')
+    resp = client.request('PUT', NET + '/' + net['id'],
+                          {'network': {'shared': False}}, token='admin:admin')
+    assert resp.status_code == 200, resp.body

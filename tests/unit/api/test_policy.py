@@ -78,6 +78,21 @@ EXPECTED = {
     'os_compute_api:os-server-tags:update': MEMBER,
     'os_compute_api:os-server-tags:update_all': MEMBER,
     'os_compute_api:os-server-tags:delete': MEMBER,
+    'os_compute_api:os-security-groups:list': READER,
+    'os_compute_api:os-volumes-attachments:index': READER,
+    'os_compute_api:os-volumes-attachments:show': READER,
+    'os_compute_api:os-flavor-extra-specs:show': READER,
+    'os_compute_api:os-flavor-extra-specs:create': ADMIN,
+    'os_compute_api:os-flavor-extra-specs:update': ADMIN,
+    'os_compute_api:os-flavor-extra-specs:delete': ADMIN,
+    'os_compute_api:os-flavor-access': ADMIN,
+    'os_compute_api:os-flavor-access:add_tenant_access': ADMIN,
+    'os_compute_api:os-flavor-access:remove_tenant_access': ADMIN,
+    'os_compute_api:os-security-groups:add': MEMBER,
+    'os_compute_api:os-security-groups:remove': MEMBER,
+    'os_compute_api:os-volumes-attachments:create': MEMBER,
+    'os_compute_api:os-volumes-attachments:update': MEMBER,
+    'os_compute_api:os-volumes-attachments:delete': MEMBER,
     'os_compute_api:os-server-tags:delete_all': MEMBER,
     'os_compute_api:os-flavor-manage:create': ADMIN,
     'os_compute_api:os-flavor-manage:update': ADMIN,
@@ -100,6 +115,8 @@ BASE_RULES = {'context_is_admin', 'project_member_api', 'project_reader_api',
 # Server metadata, instance actions, availability zones, aggregates,
 # services, hypervisors, usage.
 EXPECTED.update({
+    'os_compute_api:ips:index': READER,
+    'os_compute_api:ips:show': READER,
     'os_compute_api:server-metadata:index': READER,
     'os_compute_api:server-metadata:show': READER,
     'os_compute_api:server-metadata:create': MEMBER,
@@ -151,6 +168,17 @@ EXPECTED.update({
     'os_compute_api:os-quota-class-sets:update': ADMIN,
     'os_compute_api:limits': ALL,
     'os_compute_api:limits:other_project': ADMIN,
+})
+
+
+# Server groups (Nova: create is PROJECT_MEMBER, so an admin creates only
+# in its own project, which is what the API asks).
+EXPECTED.update({
+    'os_compute_api:os-server-groups:create': {'member'},
+    'os_compute_api:os-server-groups:delete': MEMBER,
+    'os_compute_api:os-server-groups:index': READER,
+    'os_compute_api:os-server-groups:index:all_projects': ADMIN,
+    'os_compute_api:os-server-groups:show': READER,
 })
 
 

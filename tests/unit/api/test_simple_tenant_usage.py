@@ -93,3 +93,23 @@ def test_paging_240_until_empty(client, servers):
     assert seen == [s['uuid'] for s in servers[:3]]
     resp = client.get(URL + '?marker=nope', token=ADMIN, version='2.40')
     assert resp.status_code == 400
+
+
+def test_project_show_paging_240_until_empty(client, servers):
+    """Horizon's Overview (2.40+) pages its own project's usage with
+    marker=<last instance id> until server_usages comes back empty: a
+    marker that is not honoured would never end that loop."""
+    seen, url = [], URL + '/p1?limit=1&' + _window()
+    for _ in range(10):
+        resp = client.get(url, version='2.40')
+        assert resp.status_code == 200, resp.body
+        usage = resp.data['tenant_usage']
+        page = usage.get('server_usages', [])
+        if not page:
+            break
+        assert len(page) == 1
+        seen.append(page[0]['instance_id'])
+        url = URL + '/p1?limit=1&marker=%s&%s' % (seen[-1], _window())
+    else:
+        raise AssertionError('paging never ended: %s' % seen)
+    assert seen == [s['uuid'] for s in servers[:2]]

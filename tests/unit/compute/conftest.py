@@ -32,6 +32,11 @@ def driver(libvirt_conf):
             if dom.isActive():
                 dom.destroy()
             dom.undefine()
+    for net in drv.host.get_connection().listAllNetworks(0):
+        if net.name().startswith('novalite-'):
+            if net.isActive():
+                net.destroy()
+            net.undefine()
     drv.cleanup_host()
 
 

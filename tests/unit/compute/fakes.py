@@ -43,6 +43,8 @@ class ConductorDouble:
         self.failures = {}
         # callable(double, uuid, updates) run before each instance_update
         self.before_update = None
+        # uuid -> [port info] answered by get_network_info
+        self.network_info = {}
 
     def _record(self, method, **kwargs):
         self.calls.append((method, kwargs))
@@ -58,13 +60,17 @@ class ConductorDouble:
             raise exception.InstanceNotFound(instance_id=uuid)
         return self.instances[uuid]
 
+    def get_network_info(self, ctxt, instance_uuid):
+        self._record('get_network_info', instance_uuid=instance_uuid)
+        return copy.deepcopy(self.network_info.get(instance_uuid, []))
+
     def instance_update(self, ctxt, instance_uuid, updates,
                         expected_task_state=None, fault=None,
-                        expected_host=None):
+                        expected_host=None, action_event=None):
         self._record('instance_update', instance_uuid=instance_uuid,
                      updates=dict(updates),
                      expected_task_state=expected_task_state, fault=fault,
-                     expected_host=expected_host)
+                     expected_host=expected_host, action_event=action_event)
         if self.before_update:
             self.before_update(self, instance_uuid, updates)
         inst = self._get(instance_uuid)
@@ -125,10 +131,13 @@ class ConductorDouble:
                     uuid='cn-' + nodename)
 
     def build_instances(self, ctxt, instance, request_spec, host_list,
-                        failed_host, reason):
+                        failed_host, reason, admin_password=None,
+                        exclude_failed_host=True):
         self._record('build_instances', instance=instance,
                      request_spec=request_spec, host_list=host_list,
-                     failed_host=failed_host, reason=reason)
+                     failed_host=failed_host, reason=reason,
+                     admin_password=admin_password,
+                     exclude_failed_host=exclude_failed_host)
 
 
 def messaging_timeout():

@@ -28,7 +28,8 @@ def test_list_guests_shows_domains_and_instance_dirs(libvirt_conf, driver,
     guests = mgr.list_guests(ctx)
     assert guests['host'] == 'unit-host'
     assert guests['domains'][mine['uuid']] == {
-        'novalite': True, 'power_state': states.RUNNING}
+        'novalite': True, 'power_state': states.RUNNING, 'nics': []}
+    assert guests['networks'] == {}
     assert stranger['uuid'] in guests['domains']
     assert mine['uuid'] in guests['instance_dirs']
     assert '_base' not in guests['instance_dirs']

@@ -134,6 +134,8 @@ def test_init_host_reschedules_builds_whose_guest_never_started(
         assert call['host_list'] is None and call['request_spec'] is None
         assert call['failed_host'] == 'unit-host'
         assert call['reason'] == compute_manager.INTERRUPTED_BUILD
+        # The restart stopped it, not this host: it may come back here.
+        assert call['exclude_failed_host'] is False
     assert conductor.faults == []
     assert fakes.domains(driver) == {}
     assert conductor.instances[other_host['uuid']]['vm_state'] == \

@@ -17,6 +17,7 @@ class RecordingCompute:
 
     def __init__(self):
         self.builds = []
+        self.refreshes = []
 
     def build_and_run_instance(self, ctxt, host, instance, request_spec,
                                host_list, admin_password=None,
@@ -25,6 +26,9 @@ class RecordingCompute:
                                 host_list=host_list, node=node,
                                 admin_password=admin_password,
                                 requested_networks=requested_networks))
+
+    def refresh_security_groups(self, ctxt, host, groups, ports=None):
+        self.refreshes.append(dict(host=host, groups=groups, ports=ports))
 
 
 class LocalScheduler:
@@ -93,6 +97,30 @@ def test_schedules_and_casts_build_with_ports(db, ctx, compute):
             'host'] == cast['host']
         assert _events(ctx, inst['uuid']) == [
             (build.SCHEDULE_EVENT, 'Success')]
+
+
+def test_a_new_member_reaches_the_other_hosts_filters(db, ctx, compute):
+    """The default group admits its own members: a boot sends the other
+    hosts the group's rules with the new address among the remote ones,
+    and its own build carries the same rules."""
+    fakes.add_compute(ctx, 'h1')
+    net = networks_db.create_network(ctx, 'private', '10.0.0.0/24')
+    first, spec = _boot(ctx, 1, networks=[net['uuid']])
+    build.schedule_and_build_instances(ctx, LocalScheduler(db), compute,
+                                       first, spec)
+    fakes.add_compute(ctx, 'h2', vcpus=64)   # the next boot goes there
+    second, spec = _boot(ctx, 1, networks=[net['uuid']])
+    build.schedule_and_build_instances(ctx, LocalScheduler(db), compute,
+                                       second, spec)
+    cast = compute.builds[-1]
+    assert cast['host'] == 'h2'
+    (port,) = cast['requested_networks']
+    (group,) = port['security_groups']
+    refresh = compute.refreshes[-1]
+    assert refresh['host'] == 'h1'
+    assert refresh['groups'] == {group['id']: group['rules']}
+    remote = [r['remote_ips'] for r in group['rules'] if 'remote_ips' in r]
+    assert remote and sorted(remote[0]) == ['10.0.0.2', '10.0.0.3']
 
 
 def test_no_valid_host_sets_error_with_fault(db, ctx, compute):
@@ -212,6 +240,48 @@ def test_reschedule_claims_alternate_and_frees_failed_host(db, ctx, compute):
     usage = {n['host']: n['vcpus_used']
              for n in placement.get_nodes_with_usage(ctx)}
     assert usage[cast['host']] == 0
+
+
+def test_reschedule_hands_the_admin_password_to_the_next_host(
+        db, ctx, compute):
+    cast, spec = _scheduled(db, ctx, compute)
+    build.reschedule(ctx, compute, cast['instance'], spec, cast['host_list'],
+                     cast['host'], 'boom', admin_password='pw-1')
+    assert compute.builds[-1]['admin_password'] == 'pw-1'
+
+
+def test_reschedule_anywhere_hands_the_admin_password_on(db, ctx, compute):
+    cast, spec = _scheduled(db, ctx, compute)
+    build.reschedule(ctx, compute, cast['instance'], spec, None,
+                     cast['host'], 'agent restarted', admin_password='pw-2',
+                     scheduler=LocalScheduler(db))
+    assert compute.builds[-1]['host'] != cast['host']
+    assert compute.builds[-1]['admin_password'] == 'pw-2'
+
+
+def test_build_interrupted_by_an_agent_restart_may_return_to_its_host_once(
+        db, ctx, compute):
+    """The only host's agent restarted mid-build: the host did not fail
+    the build, so it gets it back (before 1.7 it was excluded: "No valid
+    host" on a one-host cloud). Interrupted there a second time, it is
+    excluded: an agent that dies on this build must not get it for ever."""
+    cast, spec = _scheduled(db, ctx, compute, hosts=('h1',))
+    uuid = cast['instance']['uuid']
+    instances_db.update(ctx, uuid, {'task_state': states.SPAWNING})
+    build.reschedule(ctx, compute, cast['instance'], None, None, 'h1',
+                     'agent restarted', scheduler=LocalScheduler(db),
+                     exclude_failed_host=False)
+    assert compute.builds[-1]['host'] == 'h1'
+    inst = instances_db.get(ctx, uuid)
+    assert (inst['vm_state'], inst['host']) == (states.BUILDING, 'h1')
+    instances_db.update(ctx, uuid, {'task_state': states.SPAWNING})
+    build.reschedule(ctx, compute, inst, None, None, 'h1',
+                     'agent restarted', scheduler=LocalScheduler(db),
+                     exclude_failed_host=False)
+    assert len(compute.builds) == 2
+    inst = instances_db.get(ctx, uuid)
+    assert (inst['vm_state'], inst['task_state']) == (states.ERROR, None)
+    assert placement.get_allocation(ctx, uuid) is None
 
 
 def test_reschedule_skips_full_alternate(db, ctx, compute):

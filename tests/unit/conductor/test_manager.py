@@ -143,3 +143,72 @@ def test_instance_update_with_fault_over_rpc(conductor, ctx):
     fault = instances_db.get_latest_faults(ctx, [uuid])[uuid]
     assert (fault['message'], fault['details'], fault['host']) == (
         'spawn failed', 'tb', 'h1')
+
+
+def _placed(conductor, ctx):
+    (uuid,), _spec = test_build._boot(ctx)
+    conductor.instance_update(ctx, uuid, {'host': 'h1'})
+    return uuid
+
+
+def test_a_build_step_and_its_event_are_one_write(conductor, ctx):
+    """1.6: the compute agent's state change carries the action event."""
+    uuid = _placed(conductor, ctx)
+    event = 'compute_build_and_run_instance'
+    conductor.instance_update(
+        ctx, uuid, {'task_state': states.SPAWNING},
+        expected_task_state=states.SCHEDULING, expected_host='h1',
+        action_event={'event': event, 'phase': 'start', 'host': 'h1'})
+    assert test_build._events(ctx, uuid) == [(event, None)]
+    inst = conductor.instance_update(
+        ctx, uuid, {'task_state': None, 'vm_state': states.ACTIVE},
+        expected_task_state=states.SPAWNING, expected_host='h1',
+        action_event={'event': event, 'phase': 'finish', 'host': 'h1',
+                      'result': 'Success'})
+    assert inst['vm_state'] == states.ACTIVE
+    assert test_build._events(ctx, uuid) == [(event, 'Success')]
+
+
+def test_a_refused_step_records_no_event(conductor, ctx):
+    uuid = _placed(conductor, ctx)
+    with pytest.raises(exception.UnexpectedTaskState):
+        conductor.instance_update(
+            ctx, uuid, {'task_state': states.SPAWNING},
+            expected_task_state=states.SCHEDULING, expected_host='h2',
+            action_event={'event': 'x', 'phase': 'start'})
+    assert test_build._events(ctx, uuid) == []
+
+
+@pytest.mark.parametrize('event', [
+    'start', ['event'], {'event': 'x', 'phase': 'explode'},
+    {'event': 'x', 'phase': 'start', 'result': {'$gt': 1}},
+    {'event': '', 'phase': 'start'}, {'event': 'x' * 300, 'phase': 'start'},
+    {'event': 'x', 'phase': 'start', 'action_id': 1}])
+def test_a_malformed_event_from_rpc_is_dropped_not_the_update(
+        conductor, ctx, event):
+    """Hostile RPC input: the state change still happens; nothing odd is
+    written as history."""
+    uuid = _placed(conductor, ctx)
+    inst = conductor.instance_update(
+        ctx, uuid, {'task_state': states.SPAWNING},
+        expected_task_state=states.SCHEDULING, expected_host='h1',
+        action_event=event)
+    assert inst['task_state'] == states.SPAWNING
+    assert test_build._events(ctx, uuid) == []
+
+
+def test_interrupted_build_cast_at_1_7_may_return_to_its_host(
+        conductor, compute, db, ctx):
+    """build_instances(exclude_failed_host=False) over RPC (1.7): the one
+    host whose agent restarted gets the build back."""
+    import time
+    cast, _spec = test_build._scheduled(db, ctx, compute, hosts=('h1',))
+    uuid = cast['instance']['uuid']
+    instances_db.update(ctx, uuid, {'task_state': states.SPAWNING})
+    conductor.build_instances(ctx, cast['instance'], None, None, 'h1',
+                              'agent restarted', exclude_failed_host=False)
+    deadline = time.time() + 10
+    while len(compute.builds) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    assert [b['host'] for b in compute.builds] == ['h1', 'h1']
+    assert instances_db.get(ctx, uuid)['vm_state'] == states.BUILDING

@@ -179,6 +179,35 @@ def test_spawn_on_a_dead_host_errors_with_fault(rconf, ctx, compute):
     assert placement.get_allocation(ctx, uuids[0]) is None
 
 
+def _silent_for(ctx, host, seconds):
+    """As if ``host``'s agent last beat ``seconds`` ago."""
+    with session.writer(ctx) as s:
+        s.execute(update(models.Service).where(
+            models.Service.host == host).values(
+                last_seen_up=recovery_db.utcnow()
+                - datetime.timedelta(seconds=seconds)))
+
+
+def test_spawn_on_a_host_down_briefly_is_left_to_its_restarting_agent(
+        rconf, ctx, compute):
+    """An agent killed mid-spawn comes back and reschedules or finishes
+    its builds itself (init_host): recovery fails the build only once the
+    host has been silent for service_down_time + build_recovery_grace."""
+    fakes.add_compute(ctx, 'restarting')
+    fakes.add_compute(ctx, 'h2')
+    uuids, _spec = _boot(ctx, 1)
+    _on_host(ctx, uuids[0], 'restarting', states.SPAWNING)
+    down = rconf.service_down_time
+    _silent_for(ctx, 'restarting', down + 5)          # down, 5 s into it
+    assert _recovery(rconf, compute).run(ctx) == {}
+    inst = instances_db.get(ctx, uuids[0])
+    assert (inst['vm_state'], inst['task_state'], inst['host']) == (
+        states.BUILDING, states.SPAWNING, 'restarting')
+    _silent_for(ctx, 'restarting', down + 31)         # past the grace (30)
+    assert _recovery(rconf, compute).run(ctx) == {'failed_spawn': uuids}
+    assert instances_db.get(ctx, uuids[0])['vm_state'] == states.ERROR
+
+
 def test_build_timeout_errors_with_and_without_host(rconf, ctx, compute):
     fakes.add_compute(ctx, 'h1')
     uuids, _spec = _boot(ctx, 2)

@@ -155,3 +155,57 @@ def test_select_destinations_over_the_bus(db, admin_ctx):
     finally:
         server.stop()
         server.wait()
+
+
+def test_explain_refusals_names_each_host_filter_and_why(conf):
+    sched = manager.SchedulerManager(conf)
+    hosts = [fakes.host('full', used=(0, 3800, 0)),
+             fakes.host('down', up=False),
+             fakes.host('off', disabled=True)]
+    spec = dict(fakes.spec(), resources={'vcpus': 1, 'memory_mb': 512,
+                                         'disk_gb': 1})
+    why = sched.explain_refusals(hosts, spec, {'gone': 'an earlier attempt '
+                                                       'failed there'})
+    assert why.splitlines() == [
+        'down: ComputeFilter: compute service is down',
+        'full: RamFilter: 296 MB free, 512 MB asked',
+        'gone: an earlier attempt failed there',
+        'off: ComputeFilter: compute service is disabled']
+
+
+def test_explain_refusals_is_capped(conf):
+    sched = manager.SchedulerManager(conf)
+    hosts = [fakes.host('h%03d' % i, used=(0, 4096, 0)) for i in range(50)]
+    spec = dict(fakes.spec(), resources={'vcpus': 1, 'memory_mb': 512,
+                                         'disk_gb': 1})
+    lines = sched.explain_refusals(hosts, spec, {}).splitlines()
+    assert len(lines) == manager.EXPLAIN_HOSTS + 1
+    assert lines[-1] == '... and 30 more hosts'
+    assert sched.explain_refusals([], spec, {}) == 'no compute host is known'
+
+
+def test_concurrent_requests_all_get_a_host(sched, admin_ctx, db):
+    """30 boots at once on a cloud with room for all: none may fail with
+    NoValidHost because they raced each other's claims on the node they
+    all rank best (what concurrency 50 did to the load benchmark)."""
+    import threading
+    db.set_override('claim_retries', 2, group='scheduler')
+    for name in ('h1', 'h2', 'h3', 'h4'):
+        fakes.add_compute(admin_ctx, name, vcpus=64, memory_mb=65536)
+    errors, barrier = [], threading.Barrier(30)
+
+    def boot(i):
+        barrier.wait()
+        try:
+            sched.select_destinations(admin_ctx, fakes.spec(),
+                                      ['inst-c%02d' % i])
+        except exception.NoValidHost as exc:
+            errors.append(exc)
+    threads = [threading.Thread(target=boot, args=(i,)) for i in range(30)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(n['vcpus_used'] for n in
+               placement.get_nodes_with_usage(admin_ctx)) == 30

@@ -184,3 +184,34 @@ def test_novalite_domains_are_told_from_the_others(driver):
         assert foreign.UUIDString() in others
     finally:
         foreign.undefine()
+
+
+def test_config_drive_is_a_read_only_cdrom_and_forced_by_the_option(
+        driver, libvirt_conf):
+    """The ISO the spawn built goes in as a CD-ROM with the device
+    configdrive.py names; `[DEFAULT] force_config_drive` gives one to a
+    server that did not ask."""
+    from novalite.compute.virt.libvirt import configdrive
+    from novalite.compute.virt.libvirt import disks
+    asked = fakes.make_instance(id=8, config_drive=True)
+    plain = fakes.make_instance(id=9, config_drive=False)
+    assert driver.wants_config_drive(asked)
+    assert not driver.wants_config_drive(plain)
+    libvirt_conf.set_override('force_config_drive', True)
+    try:
+        assert driver.wants_config_drive(plain)
+    finally:
+        libvirt_conf.clear_override('force_config_drive')
+    boot = disks.BootFiles(disk='/var/lib/x/disk', disk_format='qcow2',
+                           config_drive='/var/lib/x/disk.config')
+    root = ET.fromstring(driver.get_guest_config(
+        asked, {'id': 'img-9'}, [PORT], boot).to_xml())
+    (cdrom,) = root.findall("./devices/disk[@device='cdrom']")
+    assert cdrom.find('source').get('file') == '/var/lib/x/disk.config'
+    assert cdrom.find('target').get('dev') == configdrive.CDROM_DEV
+    assert cdrom.find('target').get('bus') == configdrive.CDROM_BUS
+    assert cdrom.find('readonly') is not None
+    plain_root = ET.fromstring(driver.get_guest_config(
+        plain, {'id': 'img-9'}, [PORT], disks.BootFiles(
+            disk='/var/lib/x/disk', disk_format='qcow2')).to_xml())
+    assert plain_root.findall("./devices/disk[@device='cdrom']") == []

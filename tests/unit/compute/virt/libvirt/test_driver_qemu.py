@@ -4,6 +4,7 @@ image API over HTTP, the guest built by tools/build_test_guest.py from
 Debian packages. libvirtd and virtlogd are started when not running; if
 they cannot be, the tests fail saying so."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -209,3 +210,34 @@ def test_guest_that_powers_itself_off_is_seen_stopped(
     assert conductor.instances[inst['uuid']]['power_state'] == \
         states.SHUTDOWN
     assert qemu_driver.instance_exists(inst['uuid'])   # stays defined
+
+
+def test_config_drive_is_attached_rebuilt_and_removed(
+        qemu_driver, images, tmp_path, conf):
+    """A real guest with a config drive: the ISO is the domain's CD-ROM;
+    a rebuild (the manager's destroy + spawn of the same instance) writes
+    it anew with the server's current data; delete removes it."""
+    from novalite.tests.unit.compute.virt.libvirt import test_configdrive
+    src = str(tmp_path / 'blank.qcow2')
+    conftest.qemu_img('create', '-f', 'qcow2', src, '64M')
+    img = images.create_from(src, 'qcow2')
+    inst = _instance(73, img, memory_mb=64)
+    inst.update(config_drive=True, display_name='before')
+    drv = qemu_driver
+    drv.spawn(inst, {'id': img['id']}, [], context=ALICE)
+    iso = os.path.join(conf.libvirt.instances_path, inst['uuid'],
+                       'disk.config')
+    root = ET.fromstring(drv.host.lookup(inst['uuid']).XMLDesc(0))
+    (cdrom,) = root.findall("./devices/disk[@device='cdrom']")
+    assert cdrom.find('source').get('file') == iso
+
+    def name_on_drive():
+        _, files, _ = test_configdrive._read(iso)
+        return json.loads(files['openstack/latest/meta_data.json'])['name']
+    assert name_on_drive() == 'before'
+    drv.destroy(inst)                       # rebuild: destroy, then spawn
+    inst['display_name'] = 'after'
+    drv.spawn(inst, {'id': img['id']}, [], context=ALICE)
+    assert name_on_drive() == 'after'
+    drv.destroy(inst)
+    assert not os.path.exists(iso)
