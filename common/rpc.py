@@ -4,6 +4,7 @@ novalite imports oslo.messaging."""
 
 import functools
 
+from oslo_log import log as logging
 from oslo_service import backend as service_backend
 
 # oslo.messaging imports oslo.service, whose default backend is eventlet
@@ -13,9 +14,12 @@ if service_backend._cached_backend_type is None:
 
 import oslo_messaging as messaging  # noqa: E402
 from oslo_messaging.rpc import dispatcher  # noqa: E402
+from oslo_messaging.rpc import server as rpc_server  # noqa: E402
 from oslo_serialization import jsonutils  # noqa: E402
 
 from novalite.common import context as nl_context  # noqa: E402
+
+LOG = logging.getLogger(__name__)
 
 EXCHANGE = 'novalite'
 
@@ -103,6 +107,85 @@ def get_server(conf, topic, server, version, endpoints, exposed_only=True):
     return messaging.get_rpc_server(
         get_transport(conf), target, endpoints,
         serializer=RequestContextSerializer(), access_policy=policy)
+
+
+class _ByHost:
+    """Hands each message of a many-host server to the endpoints of the
+    host it was addressed to (its routing key ``<topic>.<host>``), and a
+    fanout cast to every host's."""
+
+    def __init__(self, topic, dispatchers):
+        self.topic = topic
+        self.dispatchers = dispatchers
+
+    def dispatch(self, incoming):
+        raw = getattr(incoming.message, '_raw_message', None)
+        info = getattr(raw, 'delivery_info', None) or {}
+        if info.get('exchange') == '%s_fanout' % self.topic:
+            for host, one in self.dispatchers.items():
+                try:
+                    one.dispatch(incoming)
+                except Exception:  # noqa: BLE001 -- other hosts still get it
+                    LOG.exception('fanout %s to %s failed',
+                                  incoming.message.get('method'), host)
+            return None
+        host = info.get('routing_key', '')[len(self.topic) + 1:]
+        if host not in self.dispatchers:
+            raise NoSuchMethod('%s (no host %r here)' % (
+                incoming.message.get('method'), host))
+        return self.dispatchers[host].dispatch(incoming)
+
+
+class _ManyHostServer(rpc_server.RPCServer):
+    """One RPC server, one broker connection and one poll thread for the
+    queues ``<topic>.<host>`` of many hosts plus the topic's fanout."""
+
+    def __init__(self, transport, topic, version, dispatchers):
+        first = next(iter(dispatchers))
+        super().__init__(transport, messaging.Target(
+            topic=topic, server=first, version=version),
+            _ByHost(topic, dispatchers), executor='threading')
+        self._hosts = list(dispatchers)
+
+    def _create_listener(self):
+        # The rabbit driver's own listen(), widened from one server name
+        # to many: it opens one connection per listener.
+        from oslo_messaging._drivers import amqpdriver
+        from oslo_messaging._drivers import base as driver_base
+        from oslo_messaging._drivers import common as driver_common
+        driver = self.transport._driver
+        conn = driver._get_connection(driver_common.PURPOSE_LISTEN)
+        listener = amqpdriver.RpcAMQPListener(driver, conn)
+        exchange = driver._get_exchange(self._target)
+        for host in self._hosts:
+            conn.declare_topic_consumer(
+                exchange_name=exchange, callback=listener,
+                topic='%s.%s' % (self._target.topic, host))
+        conn.declare_fanout_consumer(self._target.topic, listener)
+        return driver_base.PollStyleListenerAdapter(listener, 1, None)
+
+
+def get_host_servers(conf, topic, version, endpoints_by_host,
+                     exposed_only=True):
+    """Servers for many hosts of ``topic`` in one process (simulated
+    compute hosts): ``{host: endpoints}`` in, a list of servers out. On
+    RabbitMQ it is ONE server and broker connection for them all (the
+    broker's socket limit is what kept a process from serving 1 000
+    hosts); other drivers get a server per host. Unlike
+    :func:`get_server`, the hosts do not consume the topic's shared
+    queue: every cast to a compute host names it.
+    """
+    transport = get_transport(conf)
+    policy = (dispatcher.ExplicitRPCAccessPolicy if exposed_only
+              else dispatcher.DefaultRPCAccessPolicy)
+    if type(transport._driver).__name__ != 'RabbitDriver':
+        return [get_server(conf, topic, host, version, endpoints,
+                           exposed_only) for host, endpoints
+                in endpoints_by_host.items()]
+    dispatchers = {host: dispatcher.RPCDispatcher(
+        endpoints, RequestContextSerializer(), policy)
+        for host, endpoints in endpoints_by_host.items()}
+    return [_ManyHostServer(transport, topic, version, dispatchers)]
 
 
 def message_of(exc):

@@ -17,11 +17,12 @@ another's guests:
   each open of ``test:///<absolute path of a node XML>`` gets a private one.
   Each host gets ``<state dir>/<host>/node.xml`` with a modest, configurable
   CPU and memory, so its capacity is realistic;
-- one RPC transport (the process's ConfigOpts) for every RPC server and
-  one conductor client; the servers' executor pools are small. Each RPC
-  server still holds its own RabbitMQ connection and poll thread (that is
-  how oslo.messaging listens), so N hosts need N broker connections
-  (``tools/localcloud.py`` checks the broker's socket limit first);
+- one RPC server for every host (``rpc.get_host_servers``): on RabbitMQ
+  one broker connection and one poll thread consume every host's
+  ``novalite-compute.<host>`` queue and hand each message to that host's
+  manager. oslo.messaging's own servers hold a connection each, and 1 000
+  of them exhausted this machine's RabbitMQ (832 sockets); one
+  conductor client;
 - one timer thread and a small worker pool run every host's heartbeat and
   periodic tasks, staggered over their interval so 1 000 hosts do not all
   report at once (:class:`Ticker`), instead of one thread per task per host;
@@ -238,9 +239,8 @@ class Agent:
     heartbeat and periodic tasks (run by the process's :class:`Ticker`)."""
 
     def __init__(self, conf, host, state_dir, node, conductor,
-                 image_client, rpc_workers=4, lifecycle=None):
+                 image_client, lifecycle=None):
         self.base_conf = conf
-        self.rpc_workers = rpc_workers
         self.host = host
         self.dir = os.path.join(state_dir, host)
         os.makedirs(self.dir, exist_ok=True)
@@ -256,20 +256,12 @@ class Agent:
                                       lifecycle=lifecycle)
         self.manager = compute_manager.ComputeManager(
             self.conf, driver=self.driver, conductor_api=conductor)
-        self.rpcserver = None
-        self._serving_stopped = False
 
-    def start(self):
-        """As ``service.Service.start`` does for one agent: check the host,
-        serve RPC, beat once."""
-        self.manager.init_host()
-        # The process's conf: every server shares its one transport.
-        self.rpcserver = rpc.get_server(
-            self.base_conf, rpcapi.TOPIC, self.host, rpcapi.RPC_API_VERSION,
-            [service.LoggedEndpoint(self.manager)], exposed_only=True)
-        # A small executor pool per server (oslo.messaging's
-        # executor_thread_pool_size, 64 by default, is per server).
-        self.rpcserver.start(override_pool_size=self.rpc_workers)
+    def endpoints(self):
+        return [service.LoggedEndpoint(self.manager)]
+
+    def first_beat(self):
+        """The report ``service.Service.start`` sends once it serves RPC."""
         try:
             self.heartbeat(nl_context.get_admin_context())
         except Exception as exc:  # noqa: BLE001 -- the ticker beats again
@@ -295,16 +287,9 @@ class Agent:
         tasks = self.manager.periodic_tasks()
         return tasks[index][0] if index < len(tasks) else default
 
-    def stop_serving(self):
-        if self.rpcserver is not None:
-            self.rpcserver.stop()
-            self._serving_stopped = True
-
     def finish(self):
-        """After :meth:`stop_serving`: let in-flight calls end, then
-        close the libvirt connection."""
-        if self._serving_stopped:
-            self.rpcserver.wait()
+        """Once the process stopped serving RPC: close the libvirt
+        connection."""
         self.manager.cleanup_host()
 
 
@@ -394,13 +379,13 @@ class SimulatedHosts:
 
     :param state_dir: where each host's node XML and instances path go
         (``<state_dir>/<host>/``).
-    :param rpc_workers: threads of each RPC server's executor pool.
+    :param rpc_workers: threads of the hosts' shared RPC executor pool.
     :param start_workers: hosts starting at once (libvirt open, first
         report and RPC server each cost a few round trips).
     """
 
     def __init__(self, conf, count, prefix='sim', node=None,
-                 state_dir=None, rpc_workers=4, periodic_workers=8,
+                 state_dir=None, rpc_workers=32, periodic_workers=8,
                  start_workers=16):
         if count < 1:
             raise ValueError('simulate at least one host')
@@ -415,6 +400,7 @@ class SimulatedHosts:
         self.start_workers = start_workers
         self.ticker = Ticker(workers=periodic_workers)
         self.agents = []
+        self.servers = []
         self._intervals = {}
 
     def _build(self):
@@ -422,8 +408,7 @@ class SimulatedHosts:
         images = image_client_mod.ImageClient(self.conf)
         lifecycle = SharedLifecycle()
         return [Agent(self.conf, host, self.state_dir, self.node, conductor,
-                      images, rpc_workers=self.rpc_workers,
-                      lifecycle=lifecycle)
+                      images, lifecycle=lifecycle)
                 for host in self.hosts]
 
     def _each(self, func, agents, what, workers=None):
@@ -444,8 +429,8 @@ class SimulatedHosts:
             raise errors[0]
 
     def _raise_fd_limit(self):
-        """Each host holds a RabbitMQ connection (and the process a few
-        per worker): lift the soft open-files limit to the hard one when
+        """Each host holds a libvirt connection and files of its own (and
+        the process a few per worker): lift the soft open-files limit to the hard one when
         a 1024 default would not do."""
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         want = 4 * len(self.hosts) + 256
@@ -464,14 +449,23 @@ class SimulatedHosts:
         lock = threading.Lock()
 
         def start_one(agent):
-            agent.start()
+            agent.manager.init_host()
             with lock:
                 done[0] += 1
                 if notifier and done[0] % 100 == 0:
                     notifier.status('%d of %d simulated hosts up' % (
                         done[0], len(self.agents)))
 
+        # In service.Service.start's order, for all hosts at once: check
+        # each host, serve RPC, then the first report (a host reported up
+        # must find its queue consumed).
         self._each(start_one, self.agents, 'start')
+        self.servers = rpc.get_host_servers(
+            self.conf, rpcapi.TOPIC, rpcapi.RPC_API_VERSION,
+            {agent.host: agent.endpoints() for agent in self.agents})
+        for server in self.servers:
+            server.start(override_pool_size=self.rpc_workers)
+        self._each(lambda agent: agent.first_beat(), self.agents, 'report')
         count = len(self.agents)
         for index, agent in enumerate(self.agents):
             for tnum, (interval, task) in enumerate(agent.tasks()):
@@ -494,18 +488,16 @@ class SimulatedHosts:
 
     def stop(self):
         """Stop taking messages on every host, let in-flight ones finish,
-        close the libvirt connections. Stopping a server waits for its
-        poll loop to notice (up to a second, the driver's poll timeout),
-        so many are stopped at once."""
+        close the libvirt connections."""
         began = time.monotonic()
         self.ticker.stop()
-        workers = max(self.start_workers, min(len(self.agents), 250))
         try:
-            self._each(lambda agent: agent.stop_serving(), self.agents,
-                       'stop', workers)
+            for server in self.servers:
+                server.stop()
+            for server in self.servers:
+                server.wait()
         finally:
-            self._each(lambda agent: agent.finish(), self.agents, 'finish',
-                       workers)
+            self._each(lambda agent: agent.finish(), self.agents, 'finish')
         LOG.info('%d simulated compute hosts stopped in %.1f s',
                  len(self.agents), time.monotonic() - began)
 

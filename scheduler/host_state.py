@@ -32,6 +32,11 @@ class HostState:
                      'disk_gb': node['disk_gb_used']}
         self.capacity = placement.capacity(node)
 
+    def set_used(self, used):
+        """Usage ``(vcpus, memory_mb, disk_gb)`` re-read for a request."""
+        self.used = {'vcpus': used[0], 'memory_mb': used[1],
+                     'disk_gb': used[2]}
+
     @property
     def generation(self):
         return self.node['generation']

@@ -1,10 +1,11 @@
 """Scheduler service: filter and weigh compute nodes, then claim resources
 on the best one for each instance.
 
-State is read fresh for every request in two queries (nodes with usage,
-compute services) and never cached between requests; claims are atomic in
-the database (``placement.claim``), so several scheduler processes can run
-side by side without over-committing a node.
+Nodes and services are kept between requests (scheduler/host_cache.py:
+each request re-reads usage and admin flags, everything else at most every
+``[scheduler] host_cache_ttl``); claims are atomic in the database
+(``placement.claim``), so several scheduler processes can run side by side
+without over-committing a node.
 """
 
 import collections
@@ -14,17 +15,15 @@ from oslo_log import log as logging
 
 from novalite.common.db import placement
 from novalite.common.db import server_groups as server_groups_db
-from novalite.common.db import services as services_db
 from novalite.common import exception
 from novalite.common import rpc
 from novalite.scheduler import filters
-from novalite.scheduler import host_state
+from novalite.scheduler import host_cache
 from novalite.scheduler import rpcapi
 from novalite.scheduler import weighers
 
 LOG = logging.getLogger(__name__)
 
-COMPUTE_BINARY = 'novalite-compute'
 NOT_ENOUGH_HOSTS = 'There are not enough hosts available.'
 # "Why no host": at most this many hosts named, each line this long.
 EXPLAIN_HOSTS = 20
@@ -49,6 +48,8 @@ class SchedulerManager:
         # cloud. A decision takes a few ms; other scheduler processes are
         # still kept honest by the claim's generation check.
         self._decide = threading.Lock()
+        self.cache = host_cache.HostCache(conf)
+        self._fresh = False
         self.reset()
 
     def reset(self):
@@ -75,13 +76,11 @@ class SchedulerManager:
                                return_alternates)
 
     # -- the algorithm (in-process only: not exposed over RPC) -------------
-    def load_hosts(self, ctx):
-        """HostStates of every compute node: two queries, whatever the
+    def load_hosts(self, ctx, reload=False):
+        """``(HostStates of every compute node, read in full just now?)``
+        from the host cache: two small queries per request, whatever the
         number of hosts."""
-        nodes = placement.get_nodes_with_usage(ctx)
-        svcs = services_db.get_all(ctx, binary=COMPUTE_BINARY)
-        return host_state.build_host_states(
-            nodes, svcs, self.conf.service_down_time, services_db.is_up)
+        return self.cache.host_states(ctx, reload=reload)
 
     def filter_hosts(self, hosts, spec):
         """Hosts passing every enabled filter, logging which filter emptied
@@ -130,10 +129,25 @@ class SchedulerManager:
 
     def select(self, ctx, request_spec, instance_uuids,
                return_alternates=True):
+        """Decide on the cached hosts; when nothing fits there, read every
+        host again and decide once more, so a cache older than a new host
+        or a freed node never refuses a boot."""
+        try:
+            return self._select(ctx, request_spec, instance_uuids,
+                                return_alternates, reload=False)
+        except exception.NoValidHost:
+            if self._fresh:
+                raise
+            LOG.debug('No host in the cached view; reading all hosts again')
+            return self._select(ctx, request_spec, instance_uuids,
+                                return_alternates, reload=True)
+
+    def _select(self, ctx, request_spec, instance_uuids, return_alternates,
+                reload):
         spec = dict(request_spec, resources=placement.resources_from_flavor(
             request_spec['flavor']))
         ignore = set(request_spec.get('ignore_hosts') or ())
-        loaded = self.load_hosts(ctx)
+        loaded, self._fresh = self.load_hosts(ctx, reload=reload)
         # An admin's requested destination (compute API 2.74).
         dest = request_spec.get('requested_destination') or {}
         hosts, refused = [], {}
@@ -197,6 +211,7 @@ class SchedulerManager:
                     best.update(placement.get_node_by_uuid(ctx, best.uuid))
                 except exception.ComputeNodeNotFound:
                     hosts.remove(best)   # deleted meanwhile
+                    self.cache.forget(best)
                 continue
             best.consume(spec['resources'])
             LOG.debug('Claimed %s for %s', best, consumer)

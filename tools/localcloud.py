@@ -263,24 +263,23 @@ class LocalCloud:
         return cmds
 
     def check_broker_capacity(self):
-        """Each simulated host holds its own RabbitMQ connection (one per
-        RPC server, as oslo.messaging listens): refuse to start more than
-        the broker can accept. A RabbitMQ out of file descriptors does not
-        just refuse connections: it can stop altogether, taking every
-        cloud on it down."""
+        """The simulated hosts share one RabbitMQ connection for serving
+        (rpc.get_host_servers), but the process's clients open up to a
+        pool's worth more while they report: refuse to start when the
+        broker is nearly out of sockets. A RabbitMQ out of file
+        descriptors does not just refuse connections: it can stop
+        altogether, taking every cloud on it down."""
         found = broker_sockets()
         if found is None or not self.simulated_hosts:
             return
         used, limit = found
-        need = self.simulated_hosts + BROKER_MARGIN
-        if used + need > limit:
+        if used + BROKER_MARGIN > limit:
             raise RuntimeError(
-                '%d simulated hosts need about %d RabbitMQ connections; the '
-                'broker has %d of %d sockets in use. Use fewer hosts (at '
-                'most %d now) or raise its open-files limit (ulimit -n in '
+                'simulated hosts need up to %d RabbitMQ connections; the '
+                'broker has %d of %d sockets in use. Close other clouds or '
+                'raise its open-files limit (ulimit -n in '
                 '/etc/default/rabbitmq-server; sockets are ~90%% of it)' % (
-                    self.simulated_hosts, need, used, limit,
-                    max(0, limit - used - BROKER_MARGIN)))
+                    BROKER_MARGIN, used, limit))
 
     def start(self, names=None):
         """Start the services; the conductor first, as a deployment would

@@ -40,6 +40,19 @@ OPTS = [
                       'policy: hosts holding fewer of the group\'s members '
                       'rank higher. 0 disables it. Related options: '
                       'ram_weight_multiplier.'),
+    cfg.FloatOpt('host_cache_ttl', mutable=True, default=2.0, min=0.0,
+                 help='Seconds the scheduler keeps what it read of every '
+                      'compute node and service (capacities, heartbeats) '
+                      'before reading them all again; at least 20 times '
+                      'the last full read, so re-reading never takes more '
+                      'than a twentieth of its time. Every request still '
+                      'reads the current usage of each node and which '
+                      'services an admin disabled or forced down, and a '
+                      'request that fits nowhere reads everything again '
+                      'before giving up, so the cache never refuses a boot '
+                      'that would fit. New hosts and missed heartbeats '
+                      'count after at most this long. 0 reads everything '
+                      'on every request.'),
     cfg.IntOpt('claim_retries', default=10, min=1,
                help='Times a resource claim is retried when another scheduler '
                     'changed the same compute node concurrently.'),

@@ -104,6 +104,19 @@ def get_nodes_with_usage(ctx):
 
 
 @session.retry
+def usage_by_node(ctx):
+    """``{node id: (vcpus, memory_mb, disk_gb)}`` summed over allocations,
+    for nodes that hold any: one aggregate query returning plain tuples
+    (the scheduler's per-request refresh of its cached nodes)."""
+    a = models.Allocation
+    with session.reader(ctx) as s:
+        rows = s.execute(select(a.compute_node_id, func.sum(a.vcpus),
+                                func.sum(a.memory_mb), func.sum(a.disk_gb))
+                         .group_by(a.compute_node_id))
+        return {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows}
+
+
+@session.retry
 def get_node_by_uuid(ctx, node_uuid):
     """One node dict with usage, as ``get_nodes_with_usage`` gives it.
 

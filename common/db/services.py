@@ -4,14 +4,14 @@ heartbeat; a service whose last beat is older than service_down_time is down."""
 import datetime
 import uuid
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select, true
 
 from novalite.common.db import models
 from novalite.common.db import session
 from novalite.common import exception
 
 
-def _utcnow():
+def utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
@@ -27,7 +27,7 @@ def heartbeat(ctx, host, binary, topic=None):
                                  binary=binary, topic=topic, report_count=0)
             s.add(row)
         row.report_count = (row.report_count or 0) + 1
-        row.last_seen_up = _utcnow()
+        row.last_seen_up = utcnow()
         s.flush()
         return row.as_dict()
 
@@ -41,16 +41,38 @@ def get_all(ctx, binary=None):
         return [row.as_dict() for row in s.execute(query).scalars()]
 
 
+@session.retry
+def admin_flags(ctx, binary):
+    """``{host: (disabled, disabled_reason, forced_down)}`` of the
+    ``binary`` services an admin disabled or forced down; the others are
+    left out. Plain columns, no ORM rows: the scheduler asks this on every
+    request, so an admin's change applies to the next boot."""
+    svc = models.Service
+    with session.reader(ctx) as s:
+        rows = s.execute(select(svc.host, svc.disabled, svc.disabled_reason,
+                                svc.forced_down).where(
+            svc.binary == binary,
+            or_(svc.disabled == true(), svc.forced_down == true())))
+        return {r[0]: (bool(r[1]), r[2], bool(r[3])) for r in rows}
+
+
+def last_seen(service):
+    """The last heartbeat of ``service`` (a dict) as a naive UTC datetime,
+    None if it never beat."""
+    last = service.get('last_seen_up') or service.get('updated_at')
+    if isinstance(last, str):
+        last = datetime.datetime.fromisoformat(last)
+    return last
+
+
 def is_up(service, service_down_time):
     """True when ``service`` (a dict) beat within ``service_down_time`` s."""
     if service.get('forced_down'):
         return False
-    last = service.get('last_seen_up') or service.get('updated_at')
+    last = last_seen(service)
     if last is None:
         return False
-    if isinstance(last, str):
-        last = datetime.datetime.fromisoformat(last)
-    return (_utcnow() - last).total_seconds() <= service_down_time
+    return (utcnow() - last).total_seconds() <= service_down_time
 
 
 def get(ctx, service_id):

@@ -18,6 +18,9 @@ def _group(spec, policy):
 class ServerGroupAffinityFilter(base.BaseHostFilter):
     """affinity: the host of the group's members (any, for the first)."""
 
+    def applies(self, spec):
+        return _group(spec, server_groups.AFFINITY) is not None
+
     def host_passes(self, host, spec):
         if _group(spec, server_groups.AFFINITY) is None:
             return True
@@ -32,6 +35,9 @@ class ServerGroupAffinityFilter(base.BaseHostFilter):
 class ServerGroupAntiAffinityFilter(base.BaseHostFilter):
     """anti-affinity: fewer than ``max_server_per_host`` (2.64 rules,
     default 1) members on the host."""
+
+    def applies(self, spec):
+        return _group(spec, server_groups.ANTI_AFFINITY) is not None
 
     def host_passes(self, host, spec):
         group = _group(spec, server_groups.ANTI_AFFINITY)

@@ -15,6 +15,8 @@ def rank(weighers, hosts, spec):
     name so a decision is reproducible."""
     totals = [0.0] * len(hosts)
     for weigher in weighers:
+        if not weigher.applies(spec):
+            continue
         for i, w in enumerate(weigher.weigh_all(hosts, spec)):
             totals[i] += w
     order = sorted(range(len(hosts)),

@@ -13,6 +13,10 @@ class _SoftWeigher(base.BaseHostWeigher):
     policy = None
     sign = 1
 
+    def applies(self, spec):
+        group = spec.get('instance_group') or {}
+        return group.get('policy') == self.policy and super().applies(spec)
+
     def raw_weight(self, host, spec):
         group = spec.get('instance_group') or {}
         if group.get('policy') != self.policy:

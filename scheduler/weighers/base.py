@@ -24,6 +24,11 @@ class BaseHostWeigher:
     def raw_weight(self, host, spec):
         raise NotImplementedError
 
+    def applies(self, spec):
+        """False when the weigher would give every host the same weight
+        for this request (ranking skips it)."""
+        return bool(self.multiplier())
+
     def weigh_all(self, hosts, spec):
         """Weights for ``hosts``, in their order."""
         m = self.multiplier()

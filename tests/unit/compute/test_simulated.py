@@ -279,15 +279,16 @@ def test_lifecycle_events_reach_their_own_host_only(conf, tmp_path):
             agent.manager.cleanup_host()
 
 
-def test_localcloud_refuses_more_hosts_than_the_broker_takes(
+def test_localcloud_refuses_simulated_hosts_on_a_nearly_full_broker(
         tmp_path, monkeypatch):
     cloud = localcloud.LocalCloud(str(tmp_path), 'sqlite://',
                                   compute_hosts=[], simulated_hosts=1000)
-    monkeypatch.setattr(localcloud, 'broker_sockets', lambda: (40, 832))
-    with pytest.raises(RuntimeError, match='at most 642 now'):
+    monkeypatch.setattr(localcloud, 'broker_sockets', lambda: (760, 832))
+    with pytest.raises(RuntimeError, match='760 of 832 sockets in use'):
         cloud.start()
     assert cloud.procs == {}
-    monkeypatch.setattr(localcloud, 'broker_sockets', lambda: (0, 58000))
+    # 1 000 hosts share one connection: an ordinary broker takes them.
+    monkeypatch.setattr(localcloud, 'broker_sockets', lambda: (40, 832))
     cloud.check_broker_capacity()
     monkeypatch.setattr(localcloud, 'broker_sockets', lambda: None)
     cloud.check_broker_capacity()

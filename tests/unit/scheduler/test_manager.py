@@ -90,11 +90,10 @@ def test_flavor_too_big_everywhere(sched, admin_ctx):
 
 def test_conflicting_claim_rereads_node_and_succeeds(sched, admin_ctx):
     node = fakes.add_compute(admin_ctx, 'h1', vcpus=2, memory_mb=1024)
-    hosts = sched.load_hosts(admin_ctx)
+    sched.load_hosts(admin_ctx)     # cached, generation 0
     # Another scheduler claims on h1 after we read it.
     placement.claim(admin_ctx, 'other', node['id'], 0,
                     {'vcpus': 1, 'memory_mb': 512, 'disk_gb': 1})
-    sched.load_hosts = lambda ctx: hosts
     (sel,) = sched.select(admin_ctx, fakes.spec(), ['mine'])
     assert sel[0]['service_host'] == 'h1'
     # The stale view thought 2 fit; the re-read knows only 1 is left.
