@@ -1,6 +1,7 @@
 """Rules and group membership changed through the API reach the running
-guests: the new rules go to the compute hosts with ports in the groups (a
-cast to each) and each host redefines the filters it has. Best effort: the change is written
+guests: the new rules go to the compute hosts with ports in the groups (one
+cast, fanout when several hosts have them) and each host redefines the
+filters it has. Best effort: the change is written
 already, and a host that misses the message gets the rules again with
 its next port in the group."""
 
@@ -47,7 +48,6 @@ def _send(conf, ctx, what, work):
         hosts, groups, ports = work()
         if not groups and not ports:
             return
-        for host in sorted(hosts):
-            _compute(conf).refresh_security_groups(ctx, host, groups, ports)
+        _compute(conf).refresh_security_groups(ctx, hosts, groups, ports)
     except Exception:  # noqa: BLE001 -- the API answer stands
         LOG.exception('cannot send the security group change of %s', what)

@@ -215,13 +215,15 @@ def refresh_groups(ctx, compute, member_groups):
 
 
 def send_rules(ctx, compute, groups, hosts):
-    """Cast ``groups`` ({uuid: [rule]}) to each of ``hosts``; never fails
-    the caller (see refresh_groups)."""
-    for host in sorted(hosts) if groups else ():
-        try:
-            compute.refresh_security_groups(ctx, host, groups)
-        except Exception:  # noqa: BLE001
-            LOG.exception('cannot refresh security groups on %s', host)
+    """Send ``groups`` ({uuid: [rule]}) to ``hosts`` (one cast, see
+    ComputeAPI.refresh_security_groups); never fails the caller (see
+    refresh_groups)."""
+    if not groups or not hosts:
+        return
+    try:
+        compute.refresh_security_groups(ctx, hosts, groups)
+    except Exception:  # noqa: BLE001
+        LOG.exception('cannot refresh security groups on %s', sorted(hosts))
 
 
 def unassign(ctx, uuid, host, task_states):

@@ -100,3 +100,48 @@ def test_one_connection_serves_every_host_as_itself(conf):
         for server in servers:
             server.stop()
             server.wait()
+
+
+class Refreshes:
+    target = rpc.target('1.4')
+
+    def __init__(self, host, seen):
+        self.host = host
+        self.seen = seen
+
+    @rpc.expose
+    def refresh_security_groups(self, ctxt, groups, ports=None):
+        self.seen.append((self.host, sorted(groups)))
+
+
+def test_security_group_refresh_is_one_cast_to_one_or_many_hosts(conf):
+    """ComputeAPI.refresh_security_groups: a change for one host goes to
+    that host only; for several, one fanout cast reaches every compute
+    agent (each ignores groups it has no port in) instead of one cast,
+    and one broker confirm, per host."""
+    from novalite.compute import rpcapi as compute_rpcapi
+    seen = []
+    servers = [rpc.get_server(conf, compute_rpcapi.TOPIC, host, '1.4',
+                              [Refreshes(host, seen)])
+               for host in ('a', 'b', 'c')]
+    for server in servers:
+        server.start()
+    try:
+        api = compute_rpcapi.ComputeAPI(conf)
+        ctx = nl_context.get_admin_context()
+        api.refresh_security_groups(ctx, ['b'], {'g1': []})
+        _wait_for(lambda: len(seen) >= 1)
+        time.sleep(0.3)
+        assert seen == [('b', ['g1'])]
+        del seen[:]
+        api.refresh_security_groups(ctx, {'a', 'b'}, {'g2': []})
+        _wait_for(lambda: len(seen) >= 3)
+        time.sleep(0.3)
+        assert sorted(seen) == [('a', ['g2']), ('b', ['g2']), ('c', ['g2'])]
+        api.refresh_security_groups(ctx, [], {'g3': []})   # nobody: no cast
+        time.sleep(0.3)
+        assert len(seen) == 3
+    finally:
+        for server in servers:
+            server.stop()
+            server.wait()

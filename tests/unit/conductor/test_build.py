@@ -27,8 +27,9 @@ class RecordingCompute:
                                 admin_password=admin_password,
                                 requested_networks=requested_networks))
 
-    def refresh_security_groups(self, ctxt, host, groups, ports=None):
-        self.refreshes.append(dict(host=host, groups=groups, ports=ports))
+    def refresh_security_groups(self, ctxt, hosts, groups, ports=None):
+        self.refreshes.append(dict(hosts=sorted(hosts), groups=groups,
+                                   ports=ports))
 
 
 class LocalScheduler:
@@ -117,7 +118,7 @@ def test_a_new_member_reaches_the_other_hosts_filters(db, ctx, compute):
     (port,) = cast['requested_networks']
     (group,) = port['security_groups']
     refresh = compute.refreshes[-1]
-    assert refresh['host'] == 'h1'
+    assert refresh['hosts'] == ['h1']
     assert refresh['groups'] == {group['id']: group['rules']}
     remote = [r['remote_ips'] for r in group['rules'] if 'remote_ips' in r]
     assert remote and sorted(remote[0]) == ['10.0.0.2', '10.0.0.3']
