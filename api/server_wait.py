@@ -4,7 +4,8 @@ the parameter and answers at once, so a client may always send it and
 keep polling when the answer is not yet what it waits for.
 
 The show is answered once the server has one of the statuses with no task
-in progress, is in ERROR, or is gone -- or after ``[api] wait_max_seconds``
+in progress, is in ERROR, or is gone (what ``wait_for=DELETED`` waits
+for) -- or after ``[api] wait_max_seconds``
 with the server as it is then. Waiting requests share one watcher thread
 per API process, which reads the state of every waited-on server in one
 narrow query each ``INTERVAL`` seconds and wakes the requests whose server
@@ -28,7 +29,10 @@ LOG = logging.getLogger(__name__)
 
 INTERVAL = 0.005
 # Statuses a client may wait for (Nova's API statuses, stable ones).
-STATUSES = frozenset(['ACTIVE', 'SHUTOFF', 'PAUSED', 'SUSPENDED', 'ERROR'])
+# DELETED: until the server is gone (the answer is then a 404), for
+# clients that wait for a delete.
+STATUSES = frozenset(['ACTIVE', 'SHUTOFF', 'PAUSED', 'SUSPENDED', 'ERROR',
+                      'DELETED'])
 _MAX_PARAM = 100
 
 

@@ -190,7 +190,10 @@ class Client:
 
     def wait_gone(self, server_id, timeout=None):
         deadline = time.monotonic() + (timeout or self.cloud.timeout)
-        while self.server(server_id) is not None:
+        # novalite holds the answer until the server is gone; polling 50
+        # deletes every 10 ms was a third of the API's CPU under load.
+        wait_for = 'DELETED' if self.cloud.wait_for else None
+        while self.server(server_id, wait_for=wait_for) is not None:
             if time.monotonic() > deadline:
                 raise IterationError('server %s not deleted after %ss' % (
                     server_id, timeout or self.cloud.timeout))

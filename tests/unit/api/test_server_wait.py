@@ -55,6 +55,18 @@ def test_a_deleted_server_is_a_404_at_the_end_of_the_wait(
     assert rsp.status_code == 404
 
 
+def test_wait_for_deleted_holds_through_the_delete_until_gone(
+        client, server, admin, db):
+    db.set_override('wait_max_seconds', 10, group='api')
+    instances_db.update(admin, server, {'vm_state': states.ACTIVE,
+                                        'task_state': 'deleting'})
+    _later(0.3, lambda: instances_db.destroy(admin, server))
+    began = time.monotonic()
+    rsp = client.get('/v2.1/servers/%s?wait_for=DELETED' % server)
+    assert rsp.status_code == 404
+    assert time.monotonic() - began > 0.25
+
+
 def test_the_limit_answers_with_the_status_of_the_moment(
         client, server, db):
     db.set_override('wait_max_seconds', 1, group='api')
@@ -102,3 +114,7 @@ def test_settled():
     assert server_wait.settled(('error', None), {'ACTIVE'})
     assert not server_wait.settled(('building', 'spawning'), {'ACTIVE'})
     assert server_wait.settled(('stopped', None), {'ACTIVE', 'SHUTOFF'})
+    assert not server_wait.settled(('active', None), {'DELETED'})
+    assert not server_wait.settled(('active', 'deleting'), {'DELETED'})
+    assert server_wait.settled(('error', None), {'DELETED'})
+    assert server_wait.settled(None, {'DELETED'})
