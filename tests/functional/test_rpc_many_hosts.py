@@ -48,6 +48,9 @@ def conf():
     conf.set_override('transport_url', localcloud.RABBIT + vhost)
     yield conf
     rpc.cleanup()
+    # The process's ConfigOpts: later tests read transport_url from their
+    # own config files.
+    conf.clear_override('transport_url')
     localcloud.rabbitmqctl('delete_vhost', vhost)
 
 

@@ -110,12 +110,13 @@ def test_each_manager_exposes_exactly_its_rpc_api(manager_cls, client_cls):
     for name in _exposed_methods(manager_cls):
         client = inspect.signature(getattr(client_cls, name))
         server = inspect.signature(getattr(manager_cls, name))
-        # Same names (the compute client also takes the target host).
+        # Same names (the compute client also takes the target host, or
+        # hosts for a fanout).
+        targets = (('host', 'hosts') if client_cls is compute_rpcapi.ComputeAPI
+                   else ())
         assert [p for p in server.parameters if p != 'self'] == [
             p for p in client.parameters
-            if p not in ('self', 'host', 'timeout') or
-            (p == 'host' and client_cls is not compute_rpcapi.ComputeAPI)], \
-            name
+            if p not in ('self', 'timeout') + targets], name
 
 
 def test_services_serve_exposed_methods_only(conf):
