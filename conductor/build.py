@@ -78,7 +78,8 @@ def schedule_and_build_instances(ctx, scheduler, compute, instance_uuids,
     each instance's own ports are read from the database (the API
     allocated them per instance).
     """
-    claimed = recovery_db.claim_for_scheduling(ctx, instance_uuids, grace)
+    claimed = recovery_db.claim_for_scheduling(ctx, instance_uuids, grace,
+                                               event=SCHEDULE_EVENT)
     skipped = [u for u in instance_uuids if u not in claimed]
     if skipped:
         LOG.info('Not scheduling %s: deleted, placed or taken by another '
@@ -88,7 +89,8 @@ def schedule_and_build_instances(ctx, scheduler, compute, instance_uuids,
                          dict(request_spec, instance_uuids=claimed,
                               num_instances=len(claimed)),
                          admin_password=admin_password,
-                         service_down_time=service_down_time)
+                         service_down_time=service_down_time,
+                         event_started=True)
 
 
 def _no_compute_up(ctx, service_down_time):
@@ -103,15 +105,18 @@ def _no_compute_up(ctx, service_down_time):
 
 
 def schedule_claimed(ctx, scheduler, compute, instance_uuids, request_spec,
-                     admin_password=None, service_down_time=None):
+                     admin_password=None, service_down_time=None,
+                     event_started=False):
     """Schedule and cast instances whose scheduling lease the caller holds.
 
     With ``service_down_time``, a NoValidHost while no compute host is up
     is taken as passing (left for recovery, like a scheduler timeout).
 
+    :param event_started: the scheduling events are open already (the
+        lease's write opened them).
     :returns: the uuids handed to a compute host.
     """
-    for uuid in instance_uuids:
+    for uuid in instance_uuids if not event_started else ():
         instances_db.action_event_start(ctx, uuid, ctx.request_id,
                                         SCHEDULE_EVENT)
     try:

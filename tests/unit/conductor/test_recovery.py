@@ -107,6 +107,22 @@ def test_two_conductors_never_both_schedule_it(rconf, ctx, compute):
     assert compute.builds == []
 
 
+def test_the_lease_opens_the_scheduling_event_only_when_taken(rconf, ctx):
+    uuids, _spec = _boot(ctx, 2)
+    taken = recovery_db.claim_for_scheduling(
+        ctx, uuids[:1], 30, event=build.SCHEDULE_EVENT)
+    again = recovery_db.claim_for_scheduling(
+        ctx, uuids, 30, event=build.SCHEDULE_EVENT)
+    assert (taken, again) == (uuids[:1], uuids[1:])
+    for uuid in uuids:
+        (action,) = instances_db.actions_with_events(ctx, uuid)
+        events = action['events']
+        # One open event each: the second lease of uuids[0] was refused
+        # and opened nothing.
+        assert [(e['event'], e['finish_time']) for e in events] == [
+            (build.SCHEDULE_EVENT, None)], uuid
+
+
 def test_guarded_update_is_a_compare_and_swap(rconf, ctx):
     uuids, _spec = _boot(ctx, 1)
     inst = instances_db.get(ctx, uuids[0])
