@@ -82,6 +82,7 @@ guest: venv
 
 bench: venv services
 	$(BIN)/python -m novalite.bench.boot --count 50
+	$(BIN)/python -m novalite.bench.scheduler --hosts 100,1000,10000
 
 bench-real: venv services
 	$(BIN)/python -m novalite.bench.boot --real --count 5

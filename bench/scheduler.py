@@ -115,10 +115,14 @@ def run_one(hosts, calls, existing, workdir):
     # configures once per URL).
     url = 'sqlite:///%s/bench-sched-%d.sqlite' % (workdir, hosts)
     conf.set_override('connection', url, group='database')
-    migration.db_sync(conf)
-    ids = populate(hosts, existing)
-    floor = time_claims(ids, calls)
-    decide = time_decisions(conf, calls)
+    try:
+        migration.db_sync(conf)
+        ids = populate(hosts, existing)
+        floor = time_claims(ids, calls)
+        decide = time_decisions(conf, calls)
+    finally:
+        # The process's ConfigOpts: leave it as found.
+        conf.clear_override('connection', group='database')
     return {'hosts': hosts, 'existing': existing,
             'select': boot_bench.summary(decide),
             'floor': boot_bench.summary(floor)}
