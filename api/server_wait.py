@@ -8,7 +8,7 @@ in progress, is in ERROR, or is gone (what ``wait_for=DELETED`` waits
 for) -- or after ``[api] wait_max_seconds``
 with the server as it is then. Waiting requests share one watcher thread
 per API process, which reads the state of every waited-on server in one
-narrow query each ``INTERVAL`` seconds and wakes the requests whose server
+narrow query each ``INTERVAL`` seconds, on a connection of its own, and wakes the requests whose server
 changed: a hundred waiters cost the database what one does, and far less
 than a hundred polling clients cost the API. At most ``[api]
 wait_max_waiters`` requests wait at once (each holds an HTTP server
@@ -21,7 +21,6 @@ import time
 from oslo_log import log as logging
 
 from novalite.api import faults
-from novalite.common import context as nl_context
 from novalite.common.db import instances as instances_db
 from novalite.common import states
 
@@ -89,7 +88,13 @@ class _Watcher:
                     self._waiters.pop(uuid, None)
 
     def _run(self):
-        ctx = nl_context.get_admin_context()
+        reader = instances_db.StateReader()
+        try:
+            self._poll(reader)
+        finally:
+            reader.close()
+
+    def _poll(self, reader):
         while True:
             with self._lock:
                 if not self._waiters:
@@ -97,7 +102,7 @@ class _Watcher:
                     return
                 waited = {u: list(w) for u, w in self._waiters.items()}
             try:
-                found = instances_db.live_states(ctx, list(waited))
+                found = reader.states(list(waited))
             except Exception:  # noqa: BLE001 -- waiters time out; try again
                 LOG.exception('cannot read the states of waited-on servers')
                 time.sleep(0.5)

@@ -128,8 +128,7 @@ def get(ctx, instance_uuid):
 
 def live_states(ctx, instance_uuids):
     """{uuid: (vm_state, task_state)} of the live instances among
-    ``instance_uuids`` (a deleted or unknown one is left out): one narrow
-    query for the API's status waiters."""
+    ``instance_uuids`` (a deleted or unknown one is left out)."""
     if not instance_uuids:
         return {}
     inst = models.Instance
@@ -138,6 +137,50 @@ def live_states(ctx, instance_uuids):
                          .where(inst.uuid.in_(list(instance_uuids)),
                                 inst.deleted == 0))
         return {uuid: (vm, task) for uuid, vm, task in rows}
+
+
+class StateReader:
+    """``live_states`` on one DB-API connection of its own, for the API's
+    status watcher, which asks every few milliseconds: a session per poll
+    (pool checkout, BEGIN, compiling an IN list, ROLLBACK) cost ~0.45 ms of
+    CPU, the plain query on a kept connection ~0.1 ms. Not thread-safe:
+    one reader per polling thread."""
+
+    def __init__(self):
+        self._conn = None
+
+    def states(self, instance_uuids):
+        if not instance_uuids:
+            return {}
+        if self._conn is None:
+            self._conn = session.raw_reader_connection()
+        mark = session.paramstyle_mark()
+        sql = ('SELECT uuid, vm_state, task_state FROM %s WHERE deleted = 0 '
+               'AND uuid IN (%s)' % (models.Instance.__tablename__,
+                                     ', '.join([mark] * len(instance_uuids))))
+        try:
+            cur = self._conn.cursor()
+            try:
+                cur.execute(sql, list(instance_uuids))
+                found = {u: (vm, task) for u, vm, task in cur.fetchall()}
+            finally:
+                cur.close()
+            # Ends the snapshot (PostgreSQL, MariaDB): the next poll sees
+            # what committed meanwhile.
+            self._conn.rollback()
+        except Exception:
+            self.close(broken=True)  # a fresh connection next time
+            raise
+        return found
+
+    def close(self, broken=False):
+        """Give the connection back to the pool (or drop it, ``broken``)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.invalidate() if broken else conn.close()
+            except Exception:  # noqa: BLE001 -- already gone
+                pass
 
 
 def project_usage(ctx, project_id):

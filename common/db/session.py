@@ -148,6 +148,19 @@ def get_engine():
     return _context().writer.get_engine()
 
 
+def raw_reader_connection():
+    """A DB-API connection of the reader engine, for a caller that keeps
+    it (and closes it): one hot query without a session per call."""
+    return _context().reader.get_engine().raw_connection()
+
+
+def paramstyle_mark():
+    """The DB-API placeholder of the configured driver: sqlite3 takes
+    ``?``, PyMySQL and psycopg2 ``%s``."""
+    style = _context().reader.get_engine().dialect.paramstyle
+    return '?' if style == 'qmark' else '%s'
+
+
 def _is_lock_error(exc):
     if isinstance(exc, db_exc.DBDeadlock):
         return True
