@@ -191,7 +191,8 @@ class SchedulerManager:
             best = ranked[0]
             try:
                 placement.claim(ctx, consumer, best.node['id'],
-                                best.generation, spec['resources'])
+                                best.generation, spec['resources'],
+                                grouped=bool(spec.get('instance_group')))
             except server_groups_db.GroupPolicyConflict as exc:
                 # A racing boot of the group claimed meanwhile: re-read
                 # where its members are and decide again.

@@ -8,7 +8,8 @@ import re
 import time
 import uuid
 
-from sqlalchemy import delete, or_, and_, select
+from sqlalchemy import delete, func, insert, or_, and_, select
+from sqlalchemy import update as sql_update
 
 from novalite.common.db import instance_order
 from novalite.common.db import models
@@ -397,30 +398,52 @@ def get_by_uuids(ctx, instance_uuids, read_deleted='no'):
             query.order_by(models.Instance.id)).scalars()]
 
 
-@session.retry
 def update(ctx, instance_uuid, updates, expected_task_state=None,
            fault=None):
     """Apply ``updates``; with ``expected_task_state`` (a value or a list,
     None allowed in it) write nothing unless the current task_state is one
     of them. ``fault`` (dict: code, message, details, host) is recorded in
     the same transaction, so a server is never seen in ERROR without it.
-    Raises InstanceNotFound, UnexpectedTaskState."""
+    One UPDATE ... WHERE (a compare-and-swap on every backend) and the
+    fault's INSERT hold the write lock; the row is read after the commit.
+    Returns the instance dict. Raises InstanceNotFound,
+    UnexpectedTaskState."""
+    expected = None
+    if expected_task_state is not None:
+        expected = (list(expected_task_state)
+                    if isinstance(expected_task_state, (list, tuple, set))
+                    else [expected_task_state])
+    if not _update_write(ctx, instance_uuid, updates, expected, fault):
+        row = get(ctx, instance_uuid)       # InstanceNotFound
+        raise exception.UnexpectedTaskState(expected=expected,
+                                            actual=row['task_state'])
+    return get(ctx, instance_uuid)
+
+
+def task_state_in(expected):
+    """The condition ``task_state`` is one of ``expected`` (None allowed)."""
+    column = models.Instance.task_state
+    conds = [column.in_([v for v in expected if v is not None])]
+    if None in expected:
+        conds.append(column.is_(None))
+    return or_(*conds)
+
+
+@session.retry
+def _update_write(ctx, instance_uuid, updates, expected, fault):
+    inst = models.Instance
+    conds = [inst.uuid == instance_uuid, inst.deleted == 0]
+    if expected is not None:
+        conds.append(task_state_in(expected))
     with session.writer(ctx) as s:
-        row = _live(s, instance_uuid,
-                    for_update=expected_task_state is not None)
-        if expected_task_state is not None:
-            expected = (list(expected_task_state)
-                        if isinstance(expected_task_state, (list, tuple, set))
-                        else [expected_task_state])
-            if row.task_state not in expected:
-                raise exception.UnexpectedTaskState(
-                    expected=expected, actual=row.task_state)
-        for key, value in _coerce(updates).items():
-            setattr(row, key, value)
+        if s.execute(sql_update(inst).where(*conds).values(
+                **_coerce(updates)).execution_options(
+                synchronize_session=False)).rowcount != 1:
+            return False
         if fault:
-            s.add(_fault_row(instance_uuid, **fault))
-        s.flush()
-        return _to_dict(row)
+            s.execute(insert(models.InstanceFault).values(
+                **fault_values(instance_uuid, **fault)))
+    return True
 
 
 @session.retry
@@ -444,30 +467,46 @@ def update_and_start_action(ctx, instance_uuid, updates, action,
         return before, _to_dict(row)
 
 
-@session.retry
 def destroy(ctx, instance_uuid):
-    """Soft-delete the instance and free its allocation and ports."""
+    """Soft-delete the instance and free its allocation and ports (writes
+    only in the transaction; the deleted row is read after it). Returns
+    the instance dict; raises InstanceNotFound."""
+    _destroy_write(ctx, instance_uuid)
+    with session.reader(ctx) as s:
+        return _to_dict(s.execute(select(models.Instance).filter_by(
+            uuid=instance_uuid)).scalar_one())
+
+
+@session.retry
+def _destroy_write(ctx, instance_uuid):
+    inst = models.Instance
+    now = _utcnow()
     with session.writer(ctx) as s:
-        row = _live(s, instance_uuid)
-        now = _utcnow()
-        row.deleted = row.id
-        row.deleted_at = now
-        row.terminated_at = row.terminated_at or now
-        row.vm_state = states.DELETED
-        row.task_state = None
+        if s.execute(sql_update(inst).where(
+                inst.uuid == instance_uuid, inst.deleted == 0).values(
+                deleted=inst.id, deleted_at=now,
+                terminated_at=func.coalesce(inst.terminated_at, now),
+                vm_state=states.DELETED, task_state=None)
+                .execution_options(synchronize_session=False)
+                ).rowcount != 1:
+            raise exception.InstanceNotFound(instance_id=instance_uuid)
         s.execute(delete(models.Allocation).filter_by(
             consumer_uuid=instance_uuid))
         networks.delete_ports_in_session(s, [instance_uuid])
         s.execute(delete(models.InstanceTag).filter_by(
             instance_uuid=instance_uuid))
         server_groups.remove_member_in_session(s, instance_uuid)
-        s.flush()
-        return _to_dict(row)
 
 
 # -- faults -----------------------------------------------------------------
 
 @session.retry
+def fault_values(instance_uuid, code, message, details=None, host=None):
+    """Column values of a fault row (for a plain INSERT)."""
+    return {'instance_uuid': instance_uuid, 'code': code,
+            'message': str(message)[:255], 'details': details, 'host': host}
+
+
 def _fault_row(instance_uuid, code, message, details=None, host=None):
     return models.InstanceFault(instance_uuid=instance_uuid, code=code,
                                 message=str(message)[:255], details=details,
@@ -584,6 +623,67 @@ def record_event_in_session(s, ctx, instance_uuid, action_event):
                                 action_event['event'],
                                 action_event.get('result'),
                                 traceback=action_event.get('traceback'))
+
+
+def event_rows(ctx, instance_uuid, action_event):
+    """Read before a write transaction: ``(action id, open event id)`` of
+    ``action_event`` for ``ctx.request_id`` (None where missing), so that
+    ``write_event_in_session`` only writes. On SQLite a writer holds the
+    database's one write lock from its first statement to its commit; a
+    read inside it makes every other writer wait too."""
+    if not action_event:
+        return None, None
+    a, e = models.InstanceAction, models.InstanceActionEvent
+    with session.reader(ctx) as s:
+        action_id = s.execute(select(a.id).where(
+            a.instance_uuid == instance_uuid,
+            a.request_id == ctx.request_id).order_by(a.id.desc()).limit(1)
+        ).scalar()
+        if action_id is None or action_event.get('phase') == 'start':
+            return action_id, None
+        return action_id, s.execute(select(e.id).where(
+            e.action_id == action_id, e.event == action_event['event'],
+            e.finish_time.is_(None)).order_by(e.id.desc()).limit(1)
+        ).scalar()
+
+
+def action_ids(ctx, instance_uuids):
+    """Read before a write: {instance uuid: id of its action for
+    ``ctx.request_id``} (see ``event_rows``); one query for many."""
+    a = models.InstanceAction
+    with session.reader(ctx) as s:
+        return dict(s.execute(select(a.instance_uuid, func.max(a.id)).where(
+            a.instance_uuid.in_(list(instance_uuids)),
+            a.request_id == ctx.request_id).group_by(a.instance_uuid)).all())
+
+
+def write_event_in_session(s, ctx, instance_uuid, action_event, rows):
+    """``record_event_in_session`` given ``rows``, what ``event_rows``
+    read: plain INSERT / UPDATE statements (an action missing then is
+    created here, as ``_find_action`` does)."""
+    if not action_event:
+        return
+    action_id, event_id = rows
+    if action_id is None:
+        action_id = _find_action(s, ctx, instance_uuid, ctx.request_id,
+                                 action_event['event']).id
+    e = models.InstanceActionEvent
+    if action_event.get('phase') == 'start':
+        s.execute(insert(e).values(action_id=action_id,
+                                   event=action_event['event'],
+                                   host=action_event.get('host')))
+        return
+    result = action_event.get('result')
+    done = {'finish_time': _utcnow(), 'result': result,
+            'traceback': action_event.get('traceback')}
+    if event_id is None:
+        s.execute(insert(e).values(action_id=action_id,
+                                   event=action_event['event'], **done))
+    else:
+        s.execute(sql_update(e).where(e.id == event_id).values(**done))
+    if result and result.lower() == 'error':
+        s.execute(sql_update(models.InstanceAction).where(
+            models.InstanceAction.id == action_id).values(message='Error'))
 
 
 def actions_get(ctx, instance_uuid):

@@ -10,7 +10,7 @@ several processes never over-commit a node (Placement's scheme).
 import math
 import uuid as uuidlib
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from novalite.common.db import models
 from novalite.common.db import server_groups
@@ -133,7 +133,7 @@ def get_node_by_uuid(ctx, node_uuid):
 # -- allocations -------------------------------------------------------------
 
 @session.retry
-def claim(ctx, consumer_uuid, node_id, generation, resources):
+def claim(ctx, consumer_uuid, node_id, generation, resources, grouped=True):
     """Allocate ``resources`` ({vcpus, memory_mb, disk_gb}) on node
     ``node_id`` for ``consumer_uuid``, replacing any allocation it held.
 
@@ -144,7 +144,9 @@ def claim(ctx, consumer_uuid, node_id, generation, resources):
     guard first and, with its allocation written, checks the policy
     against where the group's other members hold claims
     (``server_groups.check_placement``): of two racing claims for one
-    anti-affinity group, the second sees the first.
+    anti-affinity group, the second sees the first. ``grouped`` False:
+    the caller knows the consumer is in no group (its request spec names
+    none), so the guard is not looked for.
 
     :returns: the allocation dict.
     :raises: ResourceProviderConflict when the generation moved or the
@@ -154,7 +156,10 @@ def claim(ctx, consumer_uuid, node_id, generation, resources):
     """
     a = models.Allocation
     with session.writer(ctx) as s:
-        group = server_groups.lock_for_consumer(s, consumer_uuid)
+        # Every statement here holds SQLite's one write lock: the group
+        # guard's is skipped when the request names no group.
+        group = (server_groups.lock_for_consumer(s, consumer_uuid)
+                 if grouped else None)
         # The compare-and-swap takes the node's row lock first, so the
         # capacity check below cannot race another claim on this node.
         result = s.execute(
@@ -176,14 +181,14 @@ def claim(ctx, consumer_uuid, node_id, generation, resources):
         if not fits(node, used, resources):
             # Raising rolls back the generation bump as well.
             raise exception.ResourceProviderConflict(node=node['uuid'])
-        alloc = a(consumer_uuid=consumer_uuid, compute_node_id=node_id,
-                  **{r: int(resources[r]) for r in RESOURCES})
-        s.add(alloc)
-        s.flush()
+        alloc = dict(consumer_uuid=consumer_uuid, compute_node_id=node_id,
+                     **{r: int(resources[r]) for r in RESOURCES})
+        alloc['id'] = s.execute(insert(a).values(**alloc)
+                                ).inserted_primary_key[0]
         if group is not None:
             server_groups.check_placement(s, group, consumer_uuid,
                                           node['host'])
-        return alloc.as_dict()
+        return alloc
 
 
 @session.retry

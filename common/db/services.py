@@ -5,6 +5,7 @@ import datetime
 import uuid
 
 from sqlalchemy import delete, func, or_, select, true
+from sqlalchemy import update as sql_update
 
 from novalite.common.db import models
 from novalite.common.db import session
@@ -18,18 +19,21 @@ def utcnow():
 @session.retry
 @session.retry_on_duplicate
 def heartbeat(ctx, host, binary, topic=None):
-    """Create the row if missing, bump report_count, set last_seen_up."""
+    """Create the row if missing, bump report_count, set last_seen_up.
+    One UPDATE holds the write lock (every service beats every few
+    seconds); the row is read after it."""
+    svc = models.Service
     with session.writer(ctx) as s:
-        row = s.execute(select(models.Service).filter_by(
-            host=host, binary=binary)).scalar_one_or_none()
-        if row is None:
-            row = models.Service(uuid=str(uuid.uuid4()), host=host,
-                                 binary=binary, topic=topic, report_count=0)
-            s.add(row)
-        row.report_count = (row.report_count or 0) + 1
-        row.last_seen_up = utcnow()
-        s.flush()
-        return row.as_dict()
+        bumped = s.execute(sql_update(svc).where(
+            svc.host == host, svc.binary == binary).values(
+            report_count=svc.report_count + 1, last_seen_up=utcnow())
+            .execution_options(synchronize_session=False)).rowcount
+        if not bumped:
+            s.add(svc(uuid=str(uuid.uuid4()), host=host, binary=binary,
+                      topic=topic, report_count=1, last_seen_up=utcnow()))
+    with session.reader(ctx) as s:
+        return s.execute(select(svc).filter_by(
+            host=host, binary=binary)).scalar_one().as_dict()
 
 
 @session.retry
