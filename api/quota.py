@@ -8,7 +8,6 @@ import base64
 from novalite.api import faults
 from novalite.common.db import quotas as quotas_db
 from novalite.common.db import server_groups as server_groups_db
-from novalite.common.db import session
 
 DEFAULT_CLASS = 'default'
 INSTANCE_RESOURCES = ('instances', 'cores', 'ram')
@@ -133,7 +132,7 @@ def allowed_count(conf, ctx, flavor, min_count, max_count, limits=None):
     """The number of servers to create: ``max_count`` when it fits, fewer
     (but at least ``min_count``) when only that many fit, checked against
     the project's and the user's limits (left in the ``limits`` dict, when
-    given, for ``recheck_instances``).
+    given, for ``instances_guard``).
 
     :raises: Fault 403 "Quota exceeded for <resource>: ..." otherwise.
     """
@@ -166,47 +165,18 @@ def allowed_count(conf, ctx, flavor, min_count, max_count, limits=None):
     return count
 
 
-@session.retry
-@session.retry_on_duplicate
-def _recheck(conf, ctx, created, limits_by_scope):
-    """In one transaction under the project's guard: count again; over a
-    limit, delete the servers just written. Returns the overrun
-    (resource, requested, used by others, limit) or None."""
-    from novalite.common.db import instances as instances_db
-    mine = {'instances': len(created),
-            'cores': sum(int(i['flavor'].get('vcpus') or 0)
-                         for i in created),
-            'ram': sum(int(i['flavor'].get('memory_mb') or 0)
-                       for i in created)}
-    with session.writer(ctx) as s:
-        quotas_db.lock_project(s, ctx.project_id)
-        over = None
-        for limits, user_id in limits_by_scope:
-            used = quotas_db.count_instances(s, ctx.project_id, user_id)
-            for resource in INSTANCE_RESOURCES:
-                limit = limits[resource]
-                if limit >= 0 and used[resource] > limit:
-                    over = (resource, mine[resource],
-                            used[resource] - mine[resource], limit)
-                    break
-            if over:
-                break
-        if over:
-            for inst in created:
-                instances_db.destroy(ctx, inst['uuid'])
-        return over
-
-
-def recheck_instances(conf, ctx, created, limits=None):
-    """After the servers of a boot are written: if a concurrent boot of
-    the project took the room meanwhile, delete them and answer 403 (rechecks
-    of a project are serialized, so of two racing boots for the last slot
-    exactly one stays).
-
-    :raises: Fault 403
+def instances_guard(conf, ctx, limits=None):
+    """What the boot's write transaction runs around its inserts, so that
+    a concurrent boot of the project that took the room meanwhile makes
+    this one answer 403 with nothing written: ``guard(s)`` first takes
+    the project's quota guard (rechecks of a project are serialized, and
+    on MariaDB the transaction's snapshot starts after the previous one's
+    commit), and returns ``verify(created)``, which counts again with the
+    new servers and raises Fault 403 over a limit. None when there is
+    nothing to recheck. ``limits``: what ``allowed_count`` left there.
     """
-    if not conf.quota.recheck_quota or not created:
-        return
+    if not conf.quota.recheck_quota:
+        return None
     if limits:
         project, user = limits['project'], limits['user']
     else:
@@ -216,10 +186,28 @@ def recheck_instances(conf, ctx, created, limits=None):
         scopes.append((user, ctx.user_id))
     if all(limits[r] < 0 for limits, _ in scopes
            for r in INSTANCE_RESOURCES):
-        return
-    over = _recheck(conf, ctx, created, scopes)
-    if over:
-        raise faults.Fault(403, _over_message(*over))
+        return None
+
+    def guard(s):
+        quotas_db.lock_project(s, ctx.project_id)
+        return lambda created: _verify(s, ctx, created, scopes)
+    return guard
+
+
+def _verify(s, ctx, created, scopes):
+    mine = {'instances': len(created),
+            'cores': sum(int(i['flavor'].get('vcpus') or 0)
+                         for i in created),
+            'ram': sum(int(i['flavor'].get('memory_mb') or 0)
+                       for i in created)}
+    for limits, user_id in scopes:
+        used = quotas_db.count_instances(s, ctx.project_id, user_id)
+        for resource in INSTANCE_RESOURCES:
+            limit = limits[resource]
+            if limit >= 0 and used[resource] > limit:
+                raise faults.Fault(403, _over_message(
+                    resource, mine[resource],
+                    used[resource] - mine[resource], limit))
 
 
 def keypair_check(conf, ctx, user_id):

@@ -284,8 +284,7 @@ def prepare(conf, ctx, body, version):
     return {
         'group': group,
         'key_data': public_key,
-        'recheck': lambda created: quota.recheck_instances(conf, ctx,
-                                                           created, limits),
+        'quota_guard': quota.instances_guard(conf, ctx, limits),
         'req': req, 'count': count, 'flavor': flavor, 'image': image,
         'network_uuids': _network_uuids(ctx, req.get('networks'), version),
         'security_groups': _security_groups(ctx, req.get('security_groups')),
@@ -365,16 +364,15 @@ def create(ctx, conductor, plan, body):
             'port ID. Please launch your instance one by one with '
             'different ports.')
     try:
+        # Over quota (a concurrent boot took the room since the check
+        # above): 403 from inside the transaction, nothing written.
         created = instances_db.create_instances(
-            ctx, values, spec, plan['network_uuids'])
+            ctx, values, spec, plan['network_uuids'],
+            quota_guard=plan.get('quota_guard'))
     except (exception.NoFixedIpsAvailable, networks_db.PortInUse) as exc:
         raise faults.Fault(409, exc.message)
     except exception.NetworkNotFound as exc:  # deleted meanwhile
         raise faults.bad_request(exc.message)
-    if plan.get('recheck'):
-        # A concurrent boot may have taken the room meanwhile: 403, and
-        # the servers just written are deleted (nothing was cast yet).
-        plan['recheck'](created)
     _join_group(ctx, plan, created)
     uuids = spec['instance_uuids']
     password = plan['req'].get('adminPass') or generate_password()

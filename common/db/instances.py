@@ -62,17 +62,20 @@ def _live(s, instance_uuid, for_update=False):
 
 
 def create_instances(ctx, instances, request_spec, network_uuids,
-                     action='create'):
+                     action='create', quota_guard=None):
     """Write instances with their request specs, ``action`` and one port per
     network each, all in one transaction. ``instances`` are dicts of column
-    values (``uuid`` is generated when absent). Returns instance dicts."""
+    values (``uuid`` is generated when absent). ``quota_guard``: see
+    api/quota.py ``instances_guard`` (its error rolls everything back).
+    Returns instance dicts."""
     for inst in instances:
         inst.setdefault('uuid', str(uuid.uuid4()))
     for attempt in range(networks.ALLOCATION_ATTEMPTS):
         try:
             return _create_instances(
                 ctx, instances, request_spec, network_uuids, action,
-                spread=networks.RETRY_WINDOW if attempt else 0)
+                spread=networks.RETRY_WINDOW if attempt else 0,
+                quota_guard=quota_guard)
         except session.DBDuplicateEntry:
             # A concurrent boot took one of our addresses; pick again.
             if attempt == networks.ALLOCATION_ATTEMPTS - 1:
@@ -87,8 +90,9 @@ CREATE_BATCH = 50
 
 @session.retry
 def _create_instances(ctx, instances, request_spec, network_uuids, action,
-                      spread=0):
+                      spread=0, quota_guard=None):
     with session.writer(ctx) as s:
+        verify = quota_guard(s) if quota_guard else None
         rows = []
         for start in range(0, len(instances), CREATE_BATCH):
             batch = instances[start:start + CREATE_BATCH]
@@ -98,7 +102,10 @@ def _create_instances(ctx, instances, request_spec, network_uuids, action,
                 s, [i['uuid'] for i in batch], network_uuids or [],
                 spread=spread)
             s.flush()
-        return [_to_dict(r) for r in rows]
+        created = [_to_dict(r) for r in rows]
+        if verify:
+            verify(created)
+        return created
 
 
 def _add_instances(s, ctx, instances, request_spec, action):
