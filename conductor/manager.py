@@ -167,3 +167,9 @@ class ConductorManager:
     @rpc.expose
     def service_heartbeat(self, ctxt, host, binary, topic):
         return services_db.heartbeat(ctxt, host, binary, topic)
+
+    @rpc.expose
+    @rpc.expected_exceptions(exception.Invalid)
+    def service_heartbeats(self, ctxt, services):
+        """:raises: Invalid for a malformed ``services`` list"""
+        return services_db.heartbeat_many(ctxt, services)

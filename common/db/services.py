@@ -36,6 +36,53 @@ def heartbeat(ctx, host, binary, topic=None):
             host=host, binary=binary)).scalar_one().as_dict()
 
 
+# Hosts per UPDATE of a batched heartbeat (bound parameters per statement).
+BEAT_BATCH = 500
+MAX_BEATS = 100000
+
+
+@session.retry
+@session.retry_on_duplicate
+def heartbeat_many(ctx, services):
+    """``heartbeat`` of each ``[host, binary, topic]`` in one transaction:
+    an UPDATE per binary and batch of hosts, a row made for each host that
+    had none. Returns how many services beat.
+
+    :raises: Invalid for anything but a list of such triples of strings
+        (it comes over RPC).
+    """
+    if (not isinstance(services, (list, tuple)) or len(services) > MAX_BEATS
+            or not all(isinstance(x, (list, tuple)) and len(x) == 3
+                       and all(isinstance(v, str) and 0 < len(v) <= 255
+                               for v in x) for x in services)):
+        raise exception.Invalid(reason='services must be a list of '
+                                '[host, binary, topic] strings')
+    by_binary = {}
+    for host, binary, topic in services:
+        by_binary.setdefault(binary, {})[host] = topic
+    svc = models.Service
+    now = utcnow()
+    with session.writer(ctx) as s:
+        for binary, topics in by_binary.items():
+            hosts = sorted(topics)
+            bumped = 0
+            for start in range(0, len(hosts), BEAT_BATCH):
+                bumped += s.execute(sql_update(svc).where(
+                    svc.binary == binary,
+                    svc.host.in_(hosts[start:start + BEAT_BATCH])).values(
+                    report_count=svc.report_count + 1, last_seen_up=now)
+                    .execution_options(synchronize_session=False)).rowcount
+            if bumped < len(hosts):     # first beats: make their rows
+                have = set(s.execute(select(svc.host).where(
+                    svc.binary == binary)).scalars())
+                for host in hosts:
+                    if host not in have:
+                        s.add(svc(uuid=str(uuid.uuid4()), host=host,
+                                  binary=binary, topic=topics[host],
+                                  report_count=1, last_seen_up=now))
+    return sum(len(t) for t in by_binary.values())
+
+
 @session.retry
 def get_all(ctx, binary=None):
     with session.reader(ctx) as s:

@@ -26,6 +26,9 @@ class Conductor(fakes.ConductorDouble):
         self._record('service_heartbeat', host=host, binary=binary,
                      topic=topic)
 
+    def service_heartbeats(self, ctxt, services):
+        self._record('service_heartbeats', services=services)
+
 
 def test_host_names_sort_and_widen():
     assert simulated.host_names('sim', 3) == ['sim-0001', 'sim-0002',
@@ -139,6 +142,9 @@ def test_agent_tasks_are_heartbeat_then_the_managers(conf, tmp_path):
         assert tasks[1][0]() == 7
     finally:
         conf.clear_override('resource_update_interval', group='compute')
+    # Beaten for by SimulatedHosts: the manager's tasks only.
+    assert [t for _i, t in agent.tasks(heartbeat=False)] == [
+        t for _i, t in tasks[1:]]
 
 
 class FakeClock:
@@ -203,6 +209,13 @@ def test_simulated_hosts_serve_rpc_each_as_its_host(conf, tmp_path,
     try:
         assert sorted({c['host'] for c in conductor.called(
             'service_heartbeat')}) == ['u-0001', 'u-0002', 'u-0003']
+        # Then every host's heartbeat in one call per report interval.
+        hosts.heartbeats(nl_context.get_admin_context())
+        assert conductor.called('service_heartbeats') == [{'services': [
+            [h, 'novalite-compute', 'novalite-compute']
+            for h in ('u-0001', 'u-0002', 'u-0003')]}]
+        assert [name for *_x, name in hosts.ticker._heap].count(
+            'heartbeats') == 1
         api = compute_rpcapi.ComputeAPI(conf)
         ctx = nl_context.get_admin_context()
         for host in hosts.hosts:
