@@ -112,7 +112,8 @@ def get_server(conf, topic, server, version, endpoints, exposed_only=True):
 class _ByHost:
     """Hands each message of a many-host server to the endpoints of the
     host it was addressed to (its routing key ``<topic>.<host>``), and a
-    fanout cast to every host's."""
+    fanout cast to every host's -- or, when its arguments name ``hosts``
+    (a list: those it is for), to those of them that are here only."""
 
     def __init__(self, topic, dispatchers):
         self.topic = topic
@@ -122,7 +123,12 @@ class _ByHost:
         raw = getattr(incoming.message, '_raw_message', None)
         info = getattr(raw, 'delivery_info', None) or {}
         if info.get('exchange') == '%s_fanout' % self.topic:
-            for host, one in self.dispatchers.items():
+            wanted = (incoming.message.get('args') or {}).get('hosts')
+            targets = (self.dispatchers.items() if not isinstance(
+                wanted, list) else [(h, self.dispatchers[h]) for h in
+                                    wanted if isinstance(h, str)
+                                    and h in self.dispatchers])
+            for host, one in targets:
                 try:
                     one.dispatch(incoming)
                 except Exception:  # noqa: BLE001 -- other hosts still get it

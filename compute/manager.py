@@ -150,13 +150,16 @@ class ComputeManager(actions.ServerActionsMixin):
                 LOG.info('instance %s deleted', uuid)
 
     @rpc.expose
-    def refresh_security_groups(self, ctxt, groups, ports=None):
+    def refresh_security_groups(self, ctxt, groups, ports=None, hosts=None):
         """Apply new rules to the running guests that use these groups,
         and new group lists to these ports (fanout cast, RPC 1.4).
 
         :param groups: {group uuid: [rule dict]}.
         :param ports: [port info] whose groups changed.
+        :param hosts: the hosts a fanout is for (1.5); another ignores it.
         """
+        if isinstance(hosts, list) and self.conf.host not in hosts:
+            return
         done = self.driver.refresh_security_groups(groups, ports or [])
         if done:
             LOG.info('security groups %s refreshed on %s', done,

@@ -14,12 +14,15 @@ Version history:
     1.4 - Added refresh_security_groups (cast to the one host with ports
           in the groups, or fanout when several have: each host redefines
           the filters it has and ignores the rest).
+    1.5 - refresh_security_groups takes ``hosts``, the hosts a fanout is
+          for: the others drop it unread (one process running a thousand
+          simulated hosts dispatched every fanout a thousand times).
 """
 
 from novalite.common import rpc
 
 TOPIC = 'novalite-compute'
-RPC_API_VERSION = '1.4'
+RPC_API_VERSION = '1.5'
 
 
 class ComputeAPI:
@@ -172,6 +175,9 @@ class ComputeAPI:
             if None not in self._clients:
                 self._clients[None] = rpc.get_client(self.conf, TOPIC,
                                                      RPC_API_VERSION)
-            cctxt = self._clients[None].prepare(version='1.4', fanout=True)
+            cctxt = self._clients[None].prepare(version='1.5', fanout=True)
+            cctxt.cast(ctxt, 'refresh_security_groups', groups=groups or {},
+                       ports=ports or [], hosts=hosts)
+            return
         cctxt.cast(ctxt, 'refresh_security_groups', groups=groups or {},
                    ports=ports or [])

@@ -31,7 +31,7 @@ class Endpoint:
         return {'host': self.host, 'value': value}
 
     @rpc.expose
-    def refresh(self, ctxt, group):
+    def refresh(self, ctxt, group, hosts=None):
         self.seen.append((self.host, group))
 
     def not_exposed(self, ctxt):
@@ -93,6 +93,15 @@ def test_one_connection_serves_every_host_as_itself(conf):
         _wait_for(lambda: len(seen) >= HOSTS)
         time.sleep(0.2)
         assert sorted(seen) == sorted((h, 'g1') for h in hosts)
+        # A fanout naming its hosts: only those of them here get it
+        # (not 40 dispatches for 2), whatever else the list holds.
+        del seen[:]
+        rpc.get_client(conf, 'novalite-test', '1.0').prepare(
+            fanout=True).cast(ctx, 'refresh', group='g2', hosts=[
+                hosts[3], 'elsewhere', hosts[7], ['junk']])
+        _wait_for(lambda: len(seen) >= 2)
+        time.sleep(0.3)
+        assert sorted(seen) == [(hosts[3], 'g2'), (hosts[7], 'g2')]
         # Only exposed methods, as get_server serves them.
         client = rpc.get_client(conf, 'novalite-test', '1.0',
                                 server=hosts[0])
@@ -106,15 +115,15 @@ def test_one_connection_serves_every_host_as_itself(conf):
 
 
 class Refreshes:
-    target = rpc.target('1.4')
+    target = rpc.target('1.5')
 
     def __init__(self, host, seen):
         self.host = host
         self.seen = seen
 
     @rpc.expose
-    def refresh_security_groups(self, ctxt, groups, ports=None):
-        self.seen.append((self.host, sorted(groups)))
+    def refresh_security_groups(self, ctxt, groups, ports=None, hosts=None):
+        self.seen.append((self.host, sorted(groups), hosts))
 
 
 def test_security_group_refresh_is_one_cast_to_one_or_many_hosts(conf):
@@ -124,7 +133,7 @@ def test_security_group_refresh_is_one_cast_to_one_or_many_hosts(conf):
     and one broker confirm, per host."""
     from novalite.compute import rpcapi as compute_rpcapi
     seen = []
-    servers = [rpc.get_server(conf, compute_rpcapi.TOPIC, host, '1.4',
+    servers = [rpc.get_server(conf, compute_rpcapi.TOPIC, host, '1.5',
                               [Refreshes(host, seen)])
                for host in ('a', 'b', 'c')]
     for server in servers:
@@ -135,12 +144,14 @@ def test_security_group_refresh_is_one_cast_to_one_or_many_hosts(conf):
         api.refresh_security_groups(ctx, ['b'], {'g1': []})
         _wait_for(lambda: len(seen) >= 1)
         time.sleep(0.3)
-        assert seen == [('b', ['g1'])]
+        assert seen == [('b', ['g1'], None)]
         del seen[:]
         api.refresh_security_groups(ctx, {'a', 'b'}, {'g2': []})
         _wait_for(lambda: len(seen) >= 3)
         time.sleep(0.3)
-        assert sorted(seen) == [('a', ['g2']), ('b', ['g2']), ('c', ['g2'])]
+        # Every agent gets the fanout, naming the hosts it is for (the
+        # compute manager of another host drops it).
+        assert sorted(seen) == [(h, ['g2'], ['a', 'b']) for h in 'abc']
         api.refresh_security_groups(ctx, [], {'g3': []})   # nobody: no cast
         time.sleep(0.3)
         assert len(seen) == 3

@@ -261,3 +261,20 @@ def test_endpoint_signatures_match_the_rpc_client(method):
     server = inspect.signature(getattr(compute_manager.ComputeManager, method))
     client_args = [p for p in client.parameters if p not in ('self', 'host')]
     assert [p for p in server.parameters if p != 'self'] == client_args
+
+
+def test_a_security_group_fanout_for_other_hosts_is_dropped(
+        libvirt_conf, driver, monkeypatch):
+    """RPC 1.5: a fanout names the hosts it is for; another host does not
+    touch its filters (and a malformed list is not matched by substring)."""
+    mgr = _manager(libvirt_conf, driver, fakes.ConductorDouble())
+    applied = []
+    monkeypatch.setattr(driver, 'refresh_security_groups',
+                        lambda groups, ports: applied.append(groups) or [])
+    host = libvirt_conf.host
+    mgr.refresh_security_groups(None, {'g1': []}, hosts=['other'])
+    assert applied == []
+    mgr.refresh_security_groups(None, {'g2': []}, hosts=['other', host])
+    mgr.refresh_security_groups(None, {'g3': []})           # 1.4: all
+    mgr.refresh_security_groups(None, {'g4': []}, hosts=host + 'x')
+    assert applied == [{'g2': []}, {'g3': []}, {'g4': []}]
