@@ -112,3 +112,26 @@ def openstack_cli(cloud, tmp_path, *args, ok=True, output=True, timeout=180):
     if not output:
         return proc.stdout
     return json.loads(proc.stdout) if ok and proc.stdout.strip() else None
+
+
+def in_process_database(backend, db_servers, tmp_path):
+    """A migrated database of ``backend`` on the test session's private
+    server (a file for SQLite), configured as this process's database;
+    a generator for a fixture: yields CONF, then drops it all."""
+    from novalite.common.conf import CONF
+    from novalite.common.db import migration
+    from novalite.common.db import session
+    from novalite.tools import localcloud
+    server = db_servers(backend) if backend != 'sqlite' else None
+    db = localcloud.Database(backend, str(tmp_path),
+                             server_url=server.url if server else None)
+    db.create()
+    config.parse_args([], conf=CONF)
+    CONF.set_override('connection', db.url, group='database')
+    migration.db_sync(CONF)
+    session.configure(CONF)
+    yield CONF
+    CONF.clear_override('connection', group='database')
+    CONF.reset()
+    session.get_engine().dispose()
+    db.drop()

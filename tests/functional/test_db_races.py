@@ -7,31 +7,18 @@ import threading
 
 import pytest
 
-from novalite.common import config
 from novalite.common import context as nl_context
-from novalite.common.conf import CONF
 from novalite.common.db import instances
-from novalite.common.db import migration
 from novalite.common.db import models
 from novalite.common.db import session
 from novalite.common import exception
-from novalite.tools import localcloud
+from novalite.tests.functional import helpers
 
 
 @pytest.fixture(params=['mysql', 'postgresql'])
 def database(request, db_servers, tmp_path):
-    server = db_servers(request.param)
-    db = localcloud.Database(request.param, str(tmp_path),
-                             server_url=server.url)
-    db.create()
-    config.parse_args([], conf=CONF)
-    CONF.set_override('connection', db.url, group='database')
-    migration.db_sync(CONF)
-    yield CONF
-    CONF.clear_override('connection', group='database')
-    CONF.reset()
-    session.get_engine().dispose()
-    db.drop()
+    yield from helpers.in_process_database(request.param, db_servers,
+                                           tmp_path)
 
 
 def _instance(ctx):

@@ -6,34 +6,19 @@ a waiting client would never hear that its server became ACTIVE."""
 
 import pytest
 
-from novalite.common import config
 from novalite.common import context as nl_context
-from novalite.common.conf import CONF
 from novalite.common.db import instances
-from novalite.common.db import migration
 from novalite.common.db import models
 from novalite.common.db import session
-from novalite.tools import localcloud
+from novalite.tests.functional import helpers
 
 UUIDS = ['6f1a8e0c-2b3d-4e5f-8a9b-0c1d2e3f4a5%d' % i for i in range(3)]
 
 
 @pytest.fixture(params=['sqlite', 'mysql', 'postgresql'])
 def database(request, db_servers, tmp_path):
-    server = (db_servers(request.param) if request.param != 'sqlite'
-              else None)
-    db = localcloud.Database(request.param, str(tmp_path),
-                             server_url=server.url if server else None)
-    db.create()
-    config.parse_args([], conf=CONF)
-    CONF.set_override('connection', db.url, group='database')
-    migration.db_sync(CONF)
-    session.configure(CONF)
-    yield CONF
-    CONF.clear_override('connection', group='database')
-    CONF.reset()
-    session.get_engine().dispose()
-    db.drop()
+    yield from helpers.in_process_database(request.param, db_servers,
+                                           tmp_path)
 
 
 def _add(ctx, uuid, task_state):
