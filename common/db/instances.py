@@ -134,6 +134,14 @@ def get(ctx, instance_uuid):
         return _to_dict(_live(s, instance_uuid))
 
 
+@session.retry
+def get_after_write(ctx, instance_uuid):
+    """``get``, retried through a database outage as the write before it
+    was: a caller whose write committed must not fail on the read after
+    it (nor retry the write, a compare-and-swap that would then refuse)."""
+    return get(ctx, instance_uuid)
+
+
 def live_states(ctx, instance_uuids):
     """{uuid: (vm_state, task_state)} of the live instances among
     ``instance_uuids`` (a deleted or unknown one is left out)."""
@@ -421,10 +429,10 @@ def update(ctx, instance_uuid, updates, expected_task_state=None,
                     if isinstance(expected_task_state, (list, tuple, set))
                     else [expected_task_state])
     if not _update_write(ctx, instance_uuid, updates, expected, fault):
-        row = get(ctx, instance_uuid)       # InstanceNotFound
+        row = get_after_write(ctx, instance_uuid)       # InstanceNotFound
         raise exception.UnexpectedTaskState(expected=expected,
                                             actual=row['task_state'])
-    return get(ctx, instance_uuid)
+    return get_after_write(ctx, instance_uuid)
 
 
 def task_state_in(expected):
@@ -479,6 +487,11 @@ def destroy(ctx, instance_uuid):
     only in the transaction; the deleted row is read after it). Returns
     the instance dict; raises InstanceNotFound."""
     _destroy_write(ctx, instance_uuid)
+    return _get_destroyed(ctx, instance_uuid)
+
+
+@session.retry
+def _get_destroyed(ctx, instance_uuid):
     with session.reader(ctx) as s:
         return _to_dict(s.execute(select(models.Instance).filter_by(
             uuid=instance_uuid)).scalar_one())
@@ -632,6 +645,7 @@ def record_event_in_session(s, ctx, instance_uuid, action_event):
                                 traceback=action_event.get('traceback'))
 
 
+@session.retry
 def event_rows(ctx, instance_uuid, action_event):
     """Read before a write transaction: ``(action id, open event id)`` of
     ``action_event`` for ``ctx.request_id`` (None where missing), so that

@@ -72,11 +72,12 @@ def guarded_update(ctx, instance_uuid, updates, expected, fault=None,
     rows = instances_db.event_rows(ctx, instance_uuid, action_event)
     if not _guarded_write(ctx, instance_uuid, updates, expected, fault,
                           action_event, rows):
-        row = instances_db.get(ctx, instance_uuid)    # InstanceNotFound
+        # InstanceNotFound when it is gone.
+        row = instances_db.get_after_write(ctx, instance_uuid)
         raise exception.UnexpectedTaskState(
             expected=dict(expected), actual='%s (host %s)' % (
                 row['task_state'], row['host']))
-    return instances_db.get(ctx, instance_uuid)
+    return instances_db.get_after_write(ctx, instance_uuid)
 
 
 @session.retry

@@ -124,3 +124,24 @@ def test_claim_of_a_consumer_in_no_group(db, admin_ctx):
     # The usage check under the node's lock is the one read it needs.
     assert seen.count('SELECT') == 1
     assert placement.get_allocation(admin_ctx, 'c1')['vcpus'] == 1
+
+
+def test_a_failed_read_after_the_write_is_retried_not_the_write(
+        db, ctx, monkeypatch):
+    """The row is read after the commit: a database blip on that read is
+    waited out (as the write's own would be), and the compare-and-swap is
+    not run again -- it would refuse the state it just wrote."""
+    from oslo_db import exception as db_exc
+    inst = _instance(ctx)
+    real_get, fails = instances.get, []
+
+    def flaky_get(c, uuid):
+        if not fails:
+            fails.append(uuid)
+            raise db_exc.DBConnectionError('server has gone away')
+        return real_get(c, uuid)
+    monkeypatch.setattr(instances, 'get', flaky_get)
+    out = recovery.guarded_update(ctx, inst['uuid'],
+                                  {'task_state': states.SPAWNING},
+                                  {'task_state': states.SCHEDULING})
+    assert fails and out['task_state'] == states.SPAWNING
