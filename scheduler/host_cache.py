@@ -75,6 +75,10 @@ class HostCache:
             state.disabled_reason = reason if disabled else None
         return list(self._states), False
 
+    def states(self):
+        """The cached HostStates as the last request left them."""
+        return list(self._states)
+
     def forget(self, state):
         """Drop a node that was deleted meanwhile."""
         if state in self._states:

@@ -10,11 +10,13 @@ without over-committing a node.
 
 import collections
 import threading
+import time
 
 from oslo_log import log as logging
 
 from novalite.common.db import placement
 from novalite.common.db import server_groups as server_groups_db
+from novalite.common.db import services as services_db
 from novalite.common import exception
 from novalite.common import rpc
 from novalite.scheduler import filters
@@ -131,16 +133,48 @@ class SchedulerManager:
                return_alternates=True):
         """Decide on the cached hosts; when nothing fits there, read every
         host again and decide once more, so a cache older than a new host
-        or a freed node never refuses a boot."""
+        or a freed node never refuses a boot. When then every compute
+        host looks down, wait for their next heartbeats once (see
+        ``_wait_for_beats``) before answering NoValidHost."""
         try:
             return self._select(ctx, request_spec, instance_uuids,
                                 return_alternates, reload=False)
         except exception.NoValidHost:
-            if self._fresh:
+            if not self._fresh:
+                LOG.debug('No host in the cached view; reading all hosts '
+                          'again')
+                try:
+                    return self._select(ctx, request_spec, instance_uuids,
+                                        return_alternates, reload=True)
+                except exception.NoValidHost:
+                    if not self._wait_for_beats(ctx):
+                        raise
+            elif not self._wait_for_beats(ctx):
                 raise
-            LOG.debug('No host in the cached view; reading all hosts again')
-            return self._select(ctx, request_spec, instance_uuids,
-                                return_alternates, reload=True)
+        return self._select(ctx, request_spec, instance_uuids,
+                            return_alternates, reload=True)
+
+    def _wait_for_beats(self, ctx):
+        """Every compute host looking down at once is what a database
+        outage longer than service_down_time leaves behind: no heartbeat
+        could be written, and the first boot after it would fail before
+        the agents' next beats land. Wait for those (two report
+        intervals, at most service_down_time) and let the caller decide
+        once more; False (no wait) when some compute host is up, or an
+        admin forced them all down."""
+        states = self.cache.states()
+        if not states or any(s.service_up for s in states):
+            return False
+        forced = {h for h, (_d, _r, down) in services_db.admin_flags(
+            ctx, host_cache.COMPUTE_BINARY).items() if down}
+        if all(s.host in forced for s in states):
+            return False
+        wait = min(2 * self.conf.report_interval,
+                   self.conf.service_down_time)
+        LOG.warning('Every compute host looks down: waiting %s s for their '
+                    'heartbeats before deciding again', wait)
+        time.sleep(wait)
+        return True
 
     def _select(self, ctx, request_spec, instance_uuids, return_alternates,
                 reload):

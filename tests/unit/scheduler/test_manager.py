@@ -208,3 +208,58 @@ def test_concurrent_requests_all_get_a_host(sched, admin_ctx, db):
     assert errors == []
     assert sum(n['vcpus_used'] for n in
                placement.get_nodes_with_usage(admin_ctx)) == 30
+
+
+def _stale(ctx, host):
+    with session.writer(ctx) as s:
+        row = s.query(models.Service).filter_by(host=host).one()
+        row.last_seen_up = datetime.datetime(2000, 1, 1)
+
+
+def test_every_host_down_waits_once_for_heartbeats(sched, admin_ctx,
+                                                   monkeypatch):
+    """After a database outage longer than service_down_time no heartbeat
+    could be written: every compute looks down. The scheduler waits for
+    the next beats once instead of failing the first boot after it."""
+    from novalite.common.db import services as services_db
+    from novalite.scheduler import manager as sched_manager
+    fakes.add_compute(admin_ctx, 'h1')
+    fakes.add_compute(admin_ctx, 'h2')
+    _stale(admin_ctx, 'h1')
+    _stale(admin_ctx, 'h2')
+    waited = []
+
+    def beats_land(seconds):      # the agents' beats during the wait
+        waited.append(seconds)
+        services_db.heartbeat(admin_ctx, 'h2', 'novalite-compute')
+    monkeypatch.setattr(sched_manager.time, 'sleep', beats_land)
+    result = sched.select(admin_ctx, fakes.spec(), ['i1'])
+    assert _hosts_of(result) == ['h2']
+    assert waited == [min(2 * sched.conf.report_interval,
+                          sched.conf.service_down_time)]
+    # Still all down after the wait: NoValidHost, after one wait only
+    # (a scheduler that reads them anew: the cache keeps the beats it
+    # read for its TTL).
+    _stale(admin_ctx, 'h2')
+    del waited[:]
+    monkeypatch.setattr(sched_manager.time, 'sleep', waited.append)
+    with pytest.raises(exception.NoValidHost):
+        sched_manager.SchedulerManager(sched.conf).select(
+            admin_ctx, fakes.spec(), ['i2'])
+    assert len(waited) == 1
+
+
+def test_no_wait_when_a_host_is_up_or_all_are_forced_down(
+        sched, admin_ctx, monkeypatch):
+    from novalite.scheduler import manager as sched_manager
+    waited = []
+    monkeypatch.setattr(sched_manager.time, 'sleep', waited.append)
+    fakes.add_compute(admin_ctx, 'small', vcpus=1)
+    with pytest.raises(exception.NoValidHost):      # up, but too small
+        sched.select(admin_ctx, fakes.spec(), _uuids(2))
+    with session.writer(admin_ctx) as s:
+        s.query(models.Service).filter_by(host='small').one(
+        ).forced_down = True
+    with pytest.raises(exception.NoValidHost):      # an admin's choice
+        sched.select(admin_ctx, fakes.spec(), ['x'])
+    assert waited == []
